@@ -1,0 +1,189 @@
+"""Turn any picture of one digit into the 28x28 input the model was trained on.
+
+`to_model_input(image)` is the one normalisation shared by the app, the CLI and training
+(`train/augment.py` calls it on every augmented example), so train and serve see the same kind
+of input. It does what MNIST's authors did to the NIST scans: find the ink, fit its bounding box
+into 20x20 keeping the aspect ratio, and centre it by centre of mass in a 28x28 field.
+
+    >>> x = to_model_input(Image.open("seven.png"))   # float32 (28, 28), 0..1, white on black
+    >>> x is None                                       # True when there is no ink at all
+
+Pillow and NumPy only (no OpenCV); a 280x280 canvas takes well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageChops, ImageFilter, ImageOps
+
+IMAGE_SIZE = 28  # side of the model's input, as in MNIST
+DIGIT_BOX = 20  # the digit's bounding box is scaled to fit this square, as in MNIST
+WORK_SIZE = 512  # larger pictures are reduced to this longest side before anything else
+STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
+TARGET_STROKE = 2.0  # typical MNIST stroke width in pixels of the 28x28 field
+MIN_CONTRAST = 0.12  # ink must differ from the background by this fraction of the range
+MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty picture, not a digit
+
+# Lookup tables for Image.point: above-threshold pixels to 255, the rest to 0.
+_THRESHOLDS = [[255 if v > t else 0 for v in range(256)] for t in range(256)]
+
+PREPROCESSING_CONTRACT = (
+    "28x28 float32 in 0..1, white digit on black; ink found against the background "
+    "(either polarity, alpha-aware), contrast-normalised, bounding box scaled into 20x20 keeping "
+    "aspect ratio, centred by centre of mass in the 28x28 field (as MNIST)"
+)
+
+
+def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
+    """Return the MNIST-style (28, 28) float32 array for `image`, or None if it has no ink.
+
+    `image` is a PIL image of any mode and size, or a uint8 array shaped HxW, HxWx3 or HxWx4.
+    Raises ValueError for arrays of another shape or type.
+    """
+    gray = _grayscale(image)
+    histogram = gray.histogram()
+    background = int(np.argmax(histogram))
+    if histogram[background] >= 0.5 * gray.width * gray.height:
+        ink = _canvas_ink(gray, background)
+    else:
+        ink = _photo_ink(np.asarray(gray, dtype=np.float32) / 255.0)
+    if ink is None or np.count_nonzero(ink > 0.5) < MIN_INK_PIXELS:
+        return None
+    return _centre(ink)
+
+
+def _grayscale(image: Image.Image | np.ndarray) -> Image.Image:
+    """8-bit luminance; transparent parts are laid on a backdrop contrasting with the drawing."""
+    if isinstance(image, np.ndarray):
+        image = _array_to_image(image)
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
+    if image.width < 1 or image.height < 1:
+        raise ValueError(f"image has no pixels ({image.width}x{image.height})")
+    if image.format == "JPEG" or image.format == "TIFF" or image.format == "MPO":
+        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways plus a flag
+    if max(image.size) > WORK_SIZE:
+        image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEGs decode at a reduced scale
+        image = image.copy()
+        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+
+    mode = image.mode
+    if mode.startswith("I") or mode == "F":
+        # 16- and 32-bit grey: stretch the value range onto 0..255.
+        values = np.asarray(image.convert("F") if mode != "F" else image, dtype=np.float32)
+        top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
+        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+    if image.mode != "RGBA":
+        return image.convert("L")
+    alpha = image.getchannel("A")
+    low, _ = alpha.getextrema()
+    gray = image.convert("L")
+    if low >= 250:
+        return gray
+    # What is drawn (opaque) is dark or light; lay it on the opposite backdrop.
+    opaque = np.asarray(alpha) > 127
+    mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
+    backdrop = Image.new("L", gray.size, 255 if mean_drawn < 128 else 0)
+    return Image.composite(gray, backdrop, alpha)
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    if array.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 array, got dtype {array.dtype}")
+    if array.ndim == 2:
+        return Image.fromarray(array, "L")
+    if array.ndim == 3 and array.shape[2] in (3, 4):
+        return Image.fromarray(np.ascontiguousarray(array), "RGB" if array.shape[2] == 3 else "RGBA")
+    raise ValueError(f"expected an array shaped HxW, HxWx3 or HxWx4, got {array.shape}")
+
+
+def _canvas_ink(gray: Image.Image, background: int) -> np.ndarray | None:
+    """Ink of a drawn canvas: one exact background value covers most of it.
+    Only the ink's bounding box is converted to floats, which keeps this fast."""
+    diff = ImageChops.difference(gray, Image.new("L", gray.size, background))
+    top = diff.getextrema()[1]
+    span = background if background > 127 else 255 - background
+    if top < MIN_CONTRAST * max(span, 1):
+        return None
+    floor = int(0.1 * top)
+    box = diff.point(_THRESHOLDS[floor]).getbbox()
+    if box is None:
+        return None
+    crop = np.asarray(diff.crop(box), dtype=np.float32)
+    return np.clip((crop - floor) / (top - floor), 0.0, 1.0)
+
+
+def _photo_ink(gray: np.ndarray) -> np.ndarray | None:
+    """Ink of a photo or scan: measured against a smooth estimate of the local paper
+    brightness (so uneven light is not ink), contrast-normalised, speckles removed."""
+    dark_ink = float(np.median(gray)) > 0.5
+    paper = gray if dark_ink else 1.0 - gray
+    h, w = paper.shape
+    small = Image.fromarray(np.rint(paper * 255).astype(np.uint8), "L")
+    small = small.resize((max(1, w // 16), max(1, h // 16)), Image.Resampling.BOX)
+    small = small.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.BoxBlur(1))
+    local = np.asarray(small.resize((w, h), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+    local = np.maximum(local, paper)
+    ink = np.clip((local - paper) / np.maximum(local, 0.05), 0.0, 1.0)
+    top = float(np.percentile(ink, 99.9))
+    if top < MIN_CONTRAST:
+        return None
+    # The faint floor (paper grain, JPEG noise) goes to 0, the strokes to 1.
+    floor = max(0.35 * top, float(np.median(ink)) + 0.08)
+    ink = np.clip((ink - floor) / max(top - floor, 1e-3), 0.0, 1.0)
+    speckless = Image.fromarray(np.rint(ink * 255).astype(np.uint8), "L").filter(ImageFilter.MedianFilter(3))
+    ink = np.asarray(speckless, dtype=np.float32) / 255.0
+    rows = np.flatnonzero(ink.max(axis=1) > 0.1)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.1)
+    if rows.size == 0:
+        return None
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _centre(ink: np.ndarray) -> np.ndarray | None:
+    """Fit the ink (cropped to its bounding box) into DIGIT_BOX, thicken hair-thin strokes,
+    centre by mass."""
+    crop = ink
+    h, w = crop.shape
+
+    # Thin strokes would fade to nothing in 28x28: thicken them at an intermediate size.
+    scale_mid = min(1.0, STROKE_BOX / max(h, w))
+    mid = Image.fromarray(np.ascontiguousarray(crop), "F")
+    if scale_mid < 1.0:
+        mid = mid.resize((max(1, round(w * scale_mid)), max(1, round(h * scale_mid))), Image.Resampling.BOX)
+    arr = np.asarray(mid)
+    solid = arr > 0.5
+    area = int(solid.sum())
+    edges = area - int((solid[1:-1, 1:-1] & solid[:-2, 1:-1] & solid[2:, 1:-1] & solid[1:-1, :-2] & solid[1:-1, 2:]).sum())
+    stroke = 2.0 * area / max(edges, 1)  # width of a stroke of length L: area L*w, edge 2L
+    scale_final = DIGIT_BOX / max(mid.size)
+    wanted = TARGET_STROKE / scale_final
+    if stroke * 1.6 < wanted:
+        size = min(9, max(3, 2 * round((wanted - stroke) / 2) + 1))
+        mid = mid.filter(ImageFilter.MaxFilter(size))
+
+    mw, mh = mid.size
+    out_w = max(1, round(mw * scale_final))
+    out_h = max(1, round(mh * scale_final))
+    digit = np.asarray(mid.resize((out_w, out_h), Image.Resampling.LANCZOS), dtype=np.float32)
+    digit = np.clip(digit, 0.0, None)
+    peak = float(digit.max())
+    if peak <= 0:
+        return None
+    digit = np.clip(digit / peak, 0.0, 1.0)
+
+    # Centre of mass to pixel (14, 14), where MNIST's digits have theirs.
+    mass = digit.sum()
+    cy = float((digit.sum(axis=1) * np.arange(out_h)).sum() / mass)
+    cx = float((digit.sum(axis=0) * np.arange(out_w)).sum() / mass)
+    top = int(round(IMAGE_SIZE / 2 - cy))
+    left = int(round(IMAGE_SIZE / 2 - cx))
+    top = min(max(top, 0), IMAGE_SIZE - out_h)
+    left = min(max(left, 0), IMAGE_SIZE - out_w)
+    field = np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)
+    field[top : top + out_h, left : left + out_w] = digit
+    return field

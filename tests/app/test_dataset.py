@@ -1,0 +1,367 @@
+import io
+import json
+import multiprocessing
+import re
+import threading
+import zipfile
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app import dataset
+from app.dataset import DrawingStore, Example, load_labelled
+
+FILE_RE = re.compile(r"(\d)/\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}\.png")
+
+
+def canvas(seed=0, size=64):
+    """A small RGBA canvas like the page's, different for each seed."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
+
+
+def index_lines(store):
+    return [json.loads(line) for line in store.index_path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        (canvas(1), canvas(1)),
+        (canvas(2)[..., :3], canvas(2)[..., :3]),
+        (canvas(3)[..., 0], canvas(3)[..., 0]),
+        (Image.fromarray(canvas(4), "RGBA"), canvas(4)),
+        (Image.fromarray(canvas(5)[..., :2], "LA"), canvas(5)[..., :2]),
+    ],
+    ids=["rgba-array", "rgb-array", "gray-array", "rgba-image", "la-image"],
+)
+def test_save_round_trip(tmp_path, image, expected):
+    store = DrawingStore(tmp_path)
+    example = store.save(image, 7, predicted=1, confidence=0.62, model_version="v3")
+    assert store.examples() == [example]
+    assert store.recent(5) == [example]
+    assert store.counts() == {**dict.fromkeys(range(10), 0), 7: 1}
+    assert (example.label, example.predicted, example.confidence) == (7, 1, 0.62)
+    assert example.model_version == "v3"
+    assert example.path == tmp_path / example.file
+    with Image.open(example.path) as saved:
+        assert np.array_equal(np.asarray(saved), expected)
+
+
+def test_save_writes_layout_and_index_line(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), 4)
+    assert FILE_RE.fullmatch(example.file).group(1) == "4"
+    assert index_lines(store) == [
+        {
+            "file": example.file,
+            "label": 4,
+            "predicted": None,
+            "confidence": None,
+            "model_version": None,
+            "time": example.time,
+        }
+    ]
+    saved_at = datetime.fromisoformat(example.time)
+    assert saved_at.tzinfo is not None and saved_at.utcoffset().total_seconds() == 0
+    assert abs((datetime.now(timezone.utc) - saved_at).total_seconds()) < 60
+
+
+def test_examples_in_save_order_recent_newest_first(tmp_path):
+    store = DrawingStore(tmp_path)
+    saved = [store.save(canvas(i, 28), label) for i, label in enumerate([3, 1, 4, 1, 5])]
+    assert store.examples() == saved
+    assert store.recent(2) == [saved[4], saved[3]]
+    assert store.recent(0) == []
+    assert store.recent(99) == saved[::-1]
+    assert store.counts() == {0: 0, 1: 2, 2: 0, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0}
+
+
+@pytest.mark.parametrize("n", [-1, 1.5, "3", None, True])
+def test_recent_fail(tmp_path, n):
+    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+        DrawingStore(tmp_path).recent(n)
+
+
+def test_empty_store(tmp_path):
+    store = DrawingStore(tmp_path / "not-yet-created")
+    assert store.examples() == []
+    assert store.recent(3) == []
+    assert store.counts() == dict.fromkeys(range(10), 0)
+
+
+@pytest.mark.parametrize("label", [0, 9, np.int64(3), np.uint8(8)])
+def test_label(tmp_path, label):
+    example = DrawingStore(tmp_path).save(canvas(), label)
+    assert example.label == label and type(example.label) is int
+
+
+@pytest.mark.parametrize("label", [True, False, "7", 10, -1, None, 7.0, 3.5, np.bool_(True)])
+def test_label_fail(tmp_path, label):
+    store = DrawingStore(tmp_path)
+    with pytest.raises(ValueError, match="labels must be an integer 0-9") as info:
+        store.save(canvas(), label)
+    assert repr(label) in str(info.value)
+    assert not tmp_path.joinpath("index.jsonl").exists()
+    assert list(tmp_path.rglob("*.png")) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"predicted": 10}, "predicted digits must be an integer 0-9"),
+        ({"predicted": "1"}, "predicted digits must be an integer 0-9"),
+        ({"confidence": 1.5}, "confidence must be a number from 0 to 1"),
+        ({"confidence": float("nan")}, "confidence must be a number from 0 to 1"),
+        ({"confidence": "high"}, "confidence must be a number from 0 to 1"),
+        ({"model_version": 3}, "model_version must be a string"),
+    ],
+)
+def test_prediction_fields_fail(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DrawingStore(tmp_path).save(canvas(), 2, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        Image.new("L", (dataset.MAX_SIDE, 1)),
+        Image.new("L", (1, dataset.MAX_SIDE)),
+        np.zeros((1, dataset.MAX_SIDE, 4), np.uint8),
+    ],
+    ids=["widest", "tallest", "widest-array"],
+)
+def test_image_size(tmp_path, image):
+    assert DrawingStore(tmp_path).save(image, 1).path.is_file()
+
+
+@pytest.mark.parametrize(
+    ("image", "size"),
+    [
+        (Image.new("L", (dataset.MAX_SIDE + 1, 1)), "2001x1"),
+        (Image.new("L", (1, dataset.MAX_SIDE + 1)), "1x2001"),
+        (np.zeros((5000, 3, 4), np.uint8), "3x5000"),
+    ],
+)
+def test_image_size_fail(tmp_path, image, size):
+    with pytest.raises(ValueError, match=f"image is {size} pixels; the most accepted is 2000"):
+        DrawingStore(tmp_path).save(image, 1)
+    assert list(tmp_path.rglob("*")) == []
+
+
+def test_image_pixels_fail(tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset, "MAX_PIXELS", 100)
+    with pytest.raises(ValueError, match="image is 11x10 pixels.* and 100 in all"):
+        DrawingStore(tmp_path).save(Image.new("L", (11, 10)), 1)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (np.zeros((0, 5), np.uint8), r"image has no pixels \(5x0\)"),
+        (Image.new("RGBA", (0, 0)), r"image has no pixels \(0x0\)"),
+        (np.zeros((5, 5), np.float32), "expected a uint8 array, got dtype float32"),
+        (np.zeros((5, 5, 2), np.uint8), r"shaped HxW, HxWx3 or HxWx4, got \(5, 5, 2\)"),
+        ([[0, 1], [1, 0]], "expected a PIL image or a NumPy array, got list"),
+    ],
+)
+def test_image_fail(tmp_path, image, message):
+    with pytest.raises(ValueError, match=message):
+        DrawingStore(tmp_path).save(image, 1)
+
+
+def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    def broken_save(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        DrawingStore(tmp_path).save(canvas(), 6)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_png_without_index_line_ignored(tmp_path):
+    """A crash between writing the PNG and appending its line leaves an orphan, not an example."""
+    store = DrawingStore(tmp_path)
+    kept = store.save(canvas(1), 3)
+    orphan = tmp_path / "3" / "20261125T093012.123456Z-0123456789ab.png"
+    Image.fromarray(canvas(2)).save(orphan)
+    assert store.examples() == [kept]
+
+
+def test_index_line_without_png_skipped(tmp_path):
+    store = DrawingStore(tmp_path)
+    lost, kept = store.save(canvas(1), 3), store.save(canvas(2), 5)
+    lost.path.unlink()
+    assert store.examples() == [kept]
+    assert store.counts()[3] == 0
+
+
+def test_torn_and_garbled_index_lines_skipped(tmp_path):
+    store = DrawingStore(tmp_path)
+    first = store.save(canvas(1), 1)
+    with open(store.index_path, "ab") as f:
+        f.write(b'["not", "a record"]\n{"file": "../../etc/passwd", "label": 1, "time": "x"}\n')
+        f.write(b'{"file": "2/20261125T0930')  # a writer died mid-line
+    assert store.examples() == [first]
+    # The next record starts on a fresh line instead of being glued to the torn one.
+    second = store.save(canvas(2), 2)
+    assert store.examples() == [first, second]
+
+
+def test_delete(tmp_path):
+    store = DrawingStore(tmp_path)
+    gone, kept = store.save(canvas(1), 8), store.save(canvas(2), 8)
+    assert store.delete(gone.file) is True
+    assert not gone.path.exists()
+    assert store.examples() == [kept]
+    record = index_lines(store)[-1]
+    assert record.keys() == {"deleted", "time"} and record["deleted"] == gone.file
+    # Deleting again (say, a double click) changes nothing.
+    assert store.delete(gone) is False
+    assert len(index_lines(store)) == 3
+
+
+@pytest.mark.parametrize(
+    ("file", "message"),
+    [
+        ("../x", "outside the drawing store"),
+        ("../../etc/passwd", "outside the drawing store"),
+        ("7/../../x.png", "outside the drawing store"),
+        ("/etc/passwd", "outside the drawing store"),
+        ("index.jsonl", "not an example's path"),
+        ("7/notes.txt", "not an example's path"),
+        ("", "not an example's path"),
+        (7, "expected an example's relative path"),
+    ],
+)
+def test_delete_fail(tmp_path, file, message):
+    store = DrawingStore(tmp_path)
+    store.save(canvas(), 7)
+    before = store.index_path.read_bytes()
+    with pytest.raises(ValueError, match=message):
+        store.delete(file)
+    assert store.index_path.read_bytes() == before
+
+
+def test_delete_absolute_path_inside_store_fail(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), 7)
+    with pytest.raises(ValueError, match="outside the drawing store"):
+        store.delete(str(example.path))
+    assert example.path.exists()
+
+
+def test_zip_bytes(tmp_path):
+    store = DrawingStore(tmp_path / "store")
+    live = [store.save(canvas(i), i) for i in range(3)]
+    store.delete(live.pop(1))
+    archive = zipfile.ZipFile(io.BytesIO(store.zip_bytes()))
+    assert sorted(archive.namelist()) == sorted([e.file for e in live] + ["index.jsonl"])
+    for example in live:
+        assert archive.read(example.file) == example.path.read_bytes()
+    lines = archive.read("index.jsonl").decode().splitlines()
+    assert [json.loads(line)["file"] for line in lines] == [e.file for e in live]
+    # The unpacked archive is a store of its own.
+    archive.extractall(tmp_path / "unpacked")
+    assert [e.file for e in DrawingStore(tmp_path / "unpacked").examples()] == [
+        e.file for e in live
+    ]
+
+
+def test_zip_bytes_empty_store(tmp_path):
+    archive = zipfile.ZipFile(io.BytesIO(DrawingStore(tmp_path).zip_bytes()))
+    assert archive.namelist() == ["index.jsonl"]
+
+
+def test_load_labelled(tmp_path):
+    store = DrawingStore(tmp_path)
+    for i, label in enumerate([5, 0, 9]):
+        store.save(canvas(i, 28), label)
+    store.delete(store.examples()[1])
+    images, labels = load_labelled(tmp_path)
+    assert labels.dtype == np.uint8 and labels.tolist() == [5, 9]
+    assert [np.asarray(image).tolist() for image in images] == [
+        canvas(0, 28).tolist(),
+        canvas(2, 28).tolist(),
+    ]
+
+
+def test_load_labelled_empty(tmp_path):
+    images, labels = load_labelled(tmp_path)
+    assert images == [] and labels.dtype == np.uint8 and labels.shape == (0,)
+
+
+def test_data_dir_env_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
+    example = DrawingStore().save(canvas(), 2)
+    assert example.path.parent.parent == tmp_path
+    assert load_labelled()[1].tolist() == [2]
+
+
+def test_data_dir_default(monkeypatch):
+    monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
+    assert DrawingStore().root == dataset.PROJECT_ROOT / "data" / "drawings"
+
+
+# Concurrency: every save from every thread of every process must end up as one complete PNG
+# and one intact index line, and nothing else.
+THREADS, SAVES = 8, 200
+
+
+def tagged_image(process, thread, i):
+    """A 28x28 drawing whose first pixels say who saved it."""
+    image = np.full((28, 28), 255, np.uint8)
+    image[0, :3] = process, thread, i
+    return image
+
+
+def save_many(root, process):
+    store = DrawingStore(root)
+
+    def work(thread):
+        for i in range(SAVES):
+            image = tagged_image(process, thread, i)
+            store.save(image, (thread + i) % 10, model_version=f"{process}-{thread}-{i}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def assert_consistent(root, processes):
+    store = DrawingStore(root)
+    records = index_lines(store)  # raises if any line is torn or interleaved
+    expected_tags = {
+        f"{p}-{t}-{i}" for p in processes for t in range(THREADS) for i in range(SAVES)
+    }
+    assert sorted(r["model_version"] for r in records) == sorted(expected_tags)
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    assert on_disk == {r["file"] for r in records} | {"index.jsonl"}  # no temp files left
+    for record in records:
+        assert FILE_RE.fullmatch(record["file"]).group(1) == str(record["label"])
+        p, t, i = map(int, record["model_version"].split("-"))
+        with Image.open(root / record["file"]) as saved:
+            assert np.array_equal(np.asarray(saved), tagged_image(p, t, i))
+    assert len(store.examples()) == len(expected_tags)
+
+
+def test_threads_save_concurrently(tmp_path):
+    save_many(tmp_path, 0)
+    assert_consistent(tmp_path, [0])
+
+
+def test_processes_save_concurrently(tmp_path):
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    workers = [context.Process(target=save_many, args=(tmp_path, p)) for p in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0]
+    assert_consistent(tmp_path, [0, 1])

@@ -1,0 +1,56 @@
+"""A quick training run really learns, is reproducible, and never replaces a better model."""
+
+import json
+
+import pytest
+
+from train.train import main, parse_args, train
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quick") / "digit_cnn.keras"
+    report = train(parse_args(["--quick", "--output", str(out), "--verbose", "0"]))
+    return out, report
+
+
+def test_quick_run_learns(quick_run):
+    out, report = quick_run
+    assert report["test_accuracy"] > 0.6  # chance is 0.1
+    assert out.exists() and out.with_name("confusion.png").read_bytes()[:4] == b"\x89PNG"
+    saved = json.loads(out.with_name("report.json").read_text())
+    assert saved["test_accuracy"] == report["test_accuracy"]
+    assert set(saved) >= {"per_class_accuracy", "epochs", "wall_time_s", "parameters", "data_sha256", "versions", "seed"}
+    assert len(saved["per_class_accuracy"]) == 10
+
+
+def test_same_seed_same_result(quick_run, tmp_path):
+    _, first = quick_run
+    again = train(parse_args(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0"]))
+    assert again["test_accuracy"] == first["test_accuracy"]
+    assert again["confusion_matrix"] == first["confusion_matrix"]
+
+
+def test_worse_model_is_not_saved(quick_run, tmp_path, capsys):
+    """A model more than 0.1 point worse on MNIST test leaves the current one in place."""
+    out, _ = quick_run
+    current = tmp_path / "digit_cnn.keras"
+    current.write_bytes(out.read_bytes())
+    (tmp_path / "report.json").write_text(json.dumps({"test_accuracy": 0.9999}))
+    code = main(["--quick", "--output", str(current), "--verbose", "0"])
+    assert code == 3
+    assert current.read_bytes() == out.read_bytes()
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["--quick", "--output", str(current), "--verbose", "0", "--force"]) == 0
+    assert current.read_bytes() != out.read_bytes()
+
+
+def test_bad_arguments(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--epochs", "0"])
+    assert "--epochs" in capsys.readouterr().err
+
+
+def test_fine_tune_needs_a_model(tmp_path, capsys):
+    assert main(["--quick", "--fine-tune", "--output", str(tmp_path / "none.keras"), "--verbose", "0"]) == 2
+    assert "needs an existing model" in capsys.readouterr().err
