@@ -66,19 +66,31 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
     """`copies` augmented versions of every image: uint8 (copies, N, 28, 28), reproducible
     for a given seed whatever the number of worker processes."""
+    return _in_chunks(images, range(1, copies + 1), seed, workers)
+
+
+def training_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
+    """The normalised originals followed by `copies` augmented versions: (1 + copies, N, 28, 28)."""
+    return _in_chunks(images, range(copies + 1), seed, workers)
+
+
+def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None) -> np.ndarray:
     workers = workers or os.cpu_count() or 1
     chunks = np.array_split(np.arange(len(images)), max(1, -(-len(images) // CHUNK)))
-    jobs = [(images[idx], copy, seed, i) for copy in range(copies) for i, idx in enumerate(chunks)]
-    if workers == 1:
+    jobs = [(images[idx], copy, seed, i) for copy in copies for i, idx in enumerate(chunks)]
+    if workers == 1 or len(jobs) == 1:
         parts = [_augment_chunk(*job) for job in jobs]
     else:
         with ProcessPoolExecutor(workers) as pool:
             parts = list(pool.map(_augment_chunk, *zip(*jobs)))
-    n_chunks = len(chunks)
-    return np.stack([np.concatenate(parts[c * n_chunks : (c + 1) * n_chunks]) for c in range(copies)])
+    n = len(chunks)
+    return np.stack([np.concatenate(parts[c * n : (c + 1) * n]) for c in range(len(copies))])
 
 
 def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int) -> np.ndarray:
+    """Copy 0 is the plain normalised image; copies 1.. are random variants."""
+    if copy == 0:
+        return normalise(images)
     rng = np.random.default_rng([seed, copy, chunk])
     return np.stack([augment_one(im, rng) for im in images])
 
