@@ -40,10 +40,13 @@ def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
     `image` is a PIL image of any mode and size, or a uint8 array shaped HxW, HxWx3 or HxWx4.
     Raises ValueError for arrays of another shape or type.
     """
-    gray = _grayscale(image)
-    histogram = gray.histogram()
-    background = int(np.argmax(histogram))
-    if histogram[background] >= 0.5 * gray.width * gray.height:
+    gray, background = _grayscale(image)
+    if background is None:
+        histogram = gray.histogram()
+        top = int(np.argmax(histogram))
+        if histogram[top] >= 0.5 * gray.width * gray.height:
+            background = top  # a drawn canvas: one exact background value covers most of it
+    if background is not None:
         ink = _canvas_ink(gray, background)
     else:
         ink = _photo_ink(np.asarray(gray, dtype=np.float32) / 255.0)
@@ -52,8 +55,9 @@ def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
     return _centre(ink)
 
 
-def _grayscale(image: Image.Image | np.ndarray) -> Image.Image:
-    """8-bit luminance; transparent parts are laid on a backdrop contrasting with the drawing."""
+def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None]:
+    """8-bit luminance, and the background value when it is known (transparent pictures: the
+    drawing is cropped to its opaque part and laid on a backdrop that contrasts with it)."""
     if isinstance(image, np.ndarray):
         image = _array_to_image(image)
     if not isinstance(image, Image.Image):
@@ -72,21 +76,24 @@ def _grayscale(image: Image.Image | np.ndarray) -> Image.Image:
         # 16- and 32-bit grey: stretch the value range onto 0..255.
         values = np.asarray(image.convert("F") if mode != "F" else image, dtype=np.float32)
         top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
-        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
+        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L"), None
     if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
     if image.mode != "RGBA":
-        return image.convert("L")
+        return image.convert("L"), None
     alpha = image.getchannel("A")
-    low, _ = alpha.getextrema()
-    gray = image.convert("L")
-    if low >= 250:
-        return gray
+    if alpha.getextrema()[0] >= 250:
+        return image.convert("L"), None
+    box = alpha.getbbox()
+    if box is None:  # fully transparent
+        return Image.new("L", (1, 1)), 0
     # What is drawn (opaque) is dark or light; lay it on the opposite backdrop.
+    image, alpha = image.crop(box), alpha.crop(box)
+    gray = image.convert("L")
     opaque = np.asarray(alpha) > 127
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
-    backdrop = Image.new("L", gray.size, 255 if mean_drawn < 128 else 0)
-    return Image.composite(gray, backdrop, alpha)
+    backdrop = 255 if mean_drawn < 128 else 0
+    return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop
 
 
 def _array_to_image(array: np.ndarray) -> Image.Image:

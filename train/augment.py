@@ -7,6 +7,13 @@ canvas or photo. Size and position on a canvas need no augmentation: that normal
 removes them, in training and in serving alike.
 
     >>> views = augmented_views(x_train, copies=3, seed=0)   # (3, N, 28, 28) uint8
+    >>> junk = not_digits(x_train, 20000, seed=0)           # (20000, 28, 28) uint8
+
+`not_digits` makes things people draw that are not one digit (tangles, hatching, blots, dots,
+zigzags, two digits on top of each other); training teaches the model to spread its
+probabilities over all ten classes for them, so the app can say "not sure" (outlier exposure,
+Hendrycks et al. 2019). They are drawn by code of their own, not by the generators that
+`make bench` measures the app with.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from app.preprocess import to_model_input
 
@@ -72,6 +79,94 @@ def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | N
 def training_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
     """The normalised originals followed by `copies` augmented versions: (1 + copies, N, 28, 28)."""
     return _in_chunks(images, range(copies + 1), seed, workers)
+
+
+def not_digits(digits: np.ndarray, n: int, seed: int, workers: int | None = None) -> np.ndarray:
+    """`n` normalised drawings that are not a single digit: uint8 (n, 28, 28), reproducible."""
+    sizes = [CHUNK] * (n // CHUNK) + ([n % CHUNK] if n % CHUNK else [])
+    jobs = [(digits, size, seed, i) for i, size in enumerate(sizes)]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(jobs) == 1:
+        parts = [_not_digit_chunk(*job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_not_digit_chunk, *zip(*jobs)))
+    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+
+
+JUNK_SIDE = 112  # drawn at 4x MNIST, like a small canvas
+
+
+def _not_digit_chunk(digits: np.ndarray, size: int, seed: int, chunk: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, 1000, chunk])
+    out = []
+    while len(out) < size:
+        kind = rng.integers(0, 6)
+        image = _overlap(digits, rng) if kind == 5 else _junk(int(kind), rng)
+        x = to_model_input(image)
+        if x is not None:
+            out.append(_to_uint8(x))
+    return np.stack(out)
+
+
+def _junk(kind: int, rng: np.random.Generator) -> Image.Image:
+    side = JUNK_SIDE
+    image = Image.new("L", (side, side))
+    draw = ImageDraw.Draw(image)
+    width = int(rng.integers(3, 12))
+    if kind == 0:  # a tangle: a smooth curve that loops through many points
+        points = rng.uniform(8, side - 8, size=(int(rng.integers(9, 15)), 2))
+        t = np.linspace(0, 1, 200)[:, None]
+        curve = [points[0]]
+        for a, b, c in zip(points[:-2], points[1:-1], points[2:]):  # quadratic pieces via midpoints
+            start, end = (a + b) / 2, (b + c) / 2
+            curve.extend(((1 - t) ** 2 * start + 2 * (1 - t) * t * b + t**2 * end)[::10])
+        draw.line([tuple(q) for q in np.vstack(curve)], fill=255, width=width, joint="curve")
+    elif kind == 1:  # hatching: three to seven parallel strokes at any angle
+        angle = rng.uniform(0, math.pi)
+        d = np.array([math.cos(angle), math.sin(angle)])
+        normal = np.array([-d[1], d[0]])
+        lines = int(rng.integers(3, 8))
+        gap = rng.uniform(8, 18)
+        for i in range(lines):
+            centre = side / 2 + normal * (i - (lines - 1) / 2) * gap + rng.normal(0, 2, 2)
+            half = rng.uniform(25, 50)
+            draw.line([tuple(centre - d * half), tuple(centre + d * half)], fill=255, width=width)
+    elif kind == 2:  # blots: filled polygons and ellipses
+        for _ in range(int(rng.integers(1, 4))):
+            centre, radius = rng.uniform(30, side - 30, 2), rng.uniform(10, 35)
+            if rng.random() < 0.5:
+                draw.ellipse([*(centre - radius * rng.uniform(0.5, 1, 2)), *(centre + radius * rng.uniform(0.5, 1, 2))], fill=255)
+            else:
+                angles = np.sort(rng.uniform(0, 2 * math.pi, int(rng.integers(3, 7))))
+                draw.polygon([tuple(centre + radius * np.array([math.cos(a), math.sin(a)])) for a in angles], fill=255)
+    elif kind == 3:  # dots and dashes scattered about
+        for _ in range(int(rng.integers(6, 30))):
+            a = rng.uniform(5, side - 5, 2)
+            b = a + rng.normal(0, 4, 2)
+            draw.line([tuple(a), tuple(b)], fill=255, width=width)
+    else:  # a zigzag with many sharp turns
+        turns = int(rng.integers(6, 12))
+        xs = np.linspace(10, side - 10, turns)
+        ys = side / 2 + rng.choice([-1, 1]) * np.resize([1, -1], turns) * rng.uniform(15, 45, turns)
+        points = np.stack([xs, ys], axis=1)
+        if rng.random() < 0.5:
+            points = points[:, ::-1]
+        draw.line([tuple(q) for q in points], fill=255, width=width)
+    return image
+
+
+def _overlap(digits: np.ndarray, rng: np.random.Generator) -> Image.Image:
+    """Two different digits drawn over or beside each other: not one digit."""
+    a, b = digits[rng.integers(0, len(digits), size=2)]
+    shift = rng.integers(8, 20) * rng.choice([-1, 1], size=2) * (rng.random(2) < 0.8)
+    if not shift.any():
+        shift[0] = 12
+    field = np.zeros((28 * 3, 28 * 3), np.uint8)
+    field[28:56, 28:56] = a
+    y, x = 28 + shift[0], 28 + shift[1]
+    field[y : y + 28, x : x + 28] = np.maximum(field[y : y + 28, x : x + 28], b)
+    return Image.fromarray(field, "L")
 
 
 def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None) -> np.ndarray:

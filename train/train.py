@@ -25,13 +25,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from train.augment import training_views
+from train.augment import not_digits, training_views
 from train.data import DEFAULT_CACHE, DataError, load_mnist
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT / "models" / "digit_cnn.keras"
 MAX_MNIST_DROP = 0.001  # refuse to replace a model that loses more than 0.1 point on MNIST test
 EXTRA_SHARE = 0.05  # users' drawings are oversampled to this share of each epoch
+JUNK_SHARE = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
+JUNK_POOL = 20000  # of them made once per run (500 in --quick)
+EMA_MIN_STEPS = 5000  # 0.999 ** 5000 < 1 %: the average no longer remembers the initial weights
 EXTRA_HOLDOUT = 0.2  # share of users' drawings kept aside to measure accuracy on them
 
 
@@ -91,6 +94,7 @@ def train(args: argparse.Namespace) -> dict:
     print(f"normalising {len(x_train)} digits and making {args.copies} augmented copies of each...", flush=True)
     views = _cached_views(x_train, args, mnist.source_sha256)  # (1 + copies, N, 28, 28) uint8
     x_test_in = training_views(x_test, 0, args.seed)[0]
+    junk = not_digits(x_train, 500 if args.quick else JUNK_POOL, args.seed)
     prep_time = time.time() - started
 
     extra_train, extra_test = _extra_data(args.extra_data, args.seed)
@@ -101,7 +105,7 @@ def train(args: argparse.Namespace) -> dict:
         model = keras.models.load_model(args.output)
     else:
         model = build_model(args.seed)
-    steps_per_epoch = int(np.ceil(len(y_train) * (1 + (EXTRA_SHARE if extra_train else 0)) / args.batch_size))
+    steps_per_epoch = int(np.ceil(len(y_train) * (1 + JUNK_SHARE + (EXTRA_SHARE if extra_train else 0)) / args.batch_size))
     total = steps_per_epoch * args.epochs
     lr = args.learning_rate * (0.2 if args.fine_tune else 1.0)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -109,27 +113,24 @@ def train(args: argparse.Namespace) -> dict:
         warmup_target=lr, warmup_steps=steps_per_epoch,
     )
     model.compile(
-        # An exponential moving average of the weights replaces them at the end: a cheap ensemble.
-        optimizer=keras.optimizers.Adam(schedule, use_ema=True, ema_momentum=0.999),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        # An exponential moving average of the weights replaces them at the end: a cheap ensemble
+        # (only for runs long enough that the average forgets the random initial weights).
+        optimizer=(optimizer := keras.optimizers.Adam(schedule, use_ema=total >= EMA_MIN_STEPS, ema_momentum=0.999)),
+        loss=keras.losses.CategoricalCrossentropy(),
         metrics=["accuracy"],
     )
 
+    # Keras copies the average into the weights at the end of every fit(); here that is the end
+    # of every epoch, which would drag training back towards the average. Copy it once, at the end.
+    optimizer.finalize_variable_values = lambda variables: None
     rng = np.random.default_rng(args.seed)
     for epoch in range(args.epochs):
-        # Every epoch sees each digit once, in one of its views, nudged by up to a pixel.
-        choice = rng.integers(0, len(views), size=len(y_train))
-        x = _jitter(views[choice, np.arange(len(y_train))], rng)
-        y = y_train
-        if extra_train:
-            n_extra = int(EXTRA_SHARE * len(y_train))
-            idx = rng.integers(0, len(extra_train[1]), size=n_extra)
-            x = np.concatenate([x, _jitter(extra_train[0][idx], rng)])
-            y = np.concatenate([y, extra_train[1][idx]])
-        model.fit(
-            x[..., None].astype(np.float32) / 255.0, y, batch_size=args.batch_size,
-            initial_epoch=epoch, epochs=epoch + 1, shuffle=True, verbose=args.verbose,
-        )
+        # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
+        batches = tf.data.Dataset.from_tensor_slices(_epoch(views, y_train, extra_train, junk, rng))
+        batches = batches.batch(args.batch_size).map(_scale).prefetch(2)
+        model.fit(batches, initial_epoch=epoch, epochs=epoch + 1, verbose=args.verbose)
+    del optimizer.finalize_variable_values
+    optimizer.finalize_variable_values(model.trainable_variables)
     wall = time.time() - started
 
     probs = model.predict(x_test_in[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
@@ -279,6 +280,30 @@ def _plot_confusion(confusion: np.ndarray, report: dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def _epoch(views, y_train, extra_train, junk, rng):
+    """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
+    of its views picked at random and nudged by up to a pixel; users' drawings oversampled to
+    EXTRA_SHARE of the epoch; and JUNK_SHARE of not-digits, labelled 0.1 for every class."""
+    n = len(y_train)
+    x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng), y_train
+    if extra_train:
+        idx = rng.integers(0, len(extra_train[1]), size=int(EXTRA_SHARE * n))
+        x, y = np.concatenate([x, _jitter(extra_train[0][idx], rng)]), np.concatenate([y, extra_train[1][idx]])
+    targets = np.eye(10, dtype=np.float32)[y]
+    if len(junk):
+        idx = rng.integers(0, len(junk), size=int(JUNK_SHARE * n))
+        x = np.concatenate([x, _jitter(junk[idx], rng)])
+        targets = np.concatenate([targets, np.full((len(idx), 10), 0.1, np.float32)])
+    order = rng.permutation(len(x))
+    return x[order], targets[order]
+
+
+def _scale(x, y):
+    import tensorflow as tf
+
+    return tf.cast(x, tf.float32)[..., None] / 255.0, y
 
 
 def _jitter(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,150 @@
+"""Open a picture someone gave us (an upload or a file on the command line) safely.
+
+`open_image` is the one loader the page and the CLI share. It accepts PNG, JPEG, GIF, BMP, WebP
+and TIFF only (never formats that run external programs, such as EPS), refuses files over
+`MAX_FILE_BYTES` and pictures over `MAX_PIXELS` before decoding a single pixel, decodes inside a
+try so truncated or corrupt files become a clear `ImageError`, keeps the first frame of animated
+GIFs and multi-page TIFFs (the number of frames is left in `image.info["frames"]`), and applies
+the camera's EXIF orientation.
+
+    >>> image = open_image("seven.jpg")              # or the bytes of an upload
+    >>> open_image(b"hello")                         # ImageError: ... is not a picture ...
+
+A 20000x20000 PNG is refused from its header in well under a millisecond, without allocating
+its 400 million pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a phone photo is a few MB; the page's upload limit is 10 MB
+MAX_PIXELS = 50_000_000  # a 50-megapixel camera; more is a mistake or a decompression bomb
+WORK_SIDE = 1024  # JPEGs are decoded at a reduced scale down to about this side
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # phones' MPO files open as JPEG
+FORMAT_NAMES = "PNG, JPEG, GIF, BMP, WebP or TIFF"
+# Modes the preprocessing reads directly; anything else (CMYK, YCbCr, LAB, ...) becomes RGB.
+_DIRECT_MODES = {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "I", "I;16", "I;16B", "I;16L", "F"}
+
+# Pillow's own guard raises beyond twice this; ours (below) refuses anything beyond it, before
+# decoding, so Pillow's warning between the two would only repeat what we already enforce.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+
+class ImageError(ValueError):
+    """The file is not a picture we can use; the message says why, for the person who gave it."""
+
+
+def open_image(source: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO, name: str | None = None) -> Image.Image:
+    """The first frame of the picture in `source` (bytes, a path or a binary file), decoded.
+
+    `name` is used in messages (default: the path, or "the file"). Raises ImageError.
+    """
+    data, name = _read(source, name)
+    if not data:
+        raise ImageError(f"{name} is empty (0 bytes)")
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except UnidentifiedImageError:
+        raise ImageError(f"{name} is not a picture in a format we read ({FORMAT_NAMES}){_looks_like(data)}") from None
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses from the header alone; its message has the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} megapixels" if found else f"over {2 * MAX_PIXELS / 1e6:.0f} megapixels"
+        raise ImageError(f"{name} is far too large ({size}); the most accepted is {MAX_PIXELS / 1e6:.0f} megapixels") from None
+    except Exception as exc:  # a header so broken that the format's plugin gave up
+        raise ImageError(f"{name} is damaged and cannot be read ({_reason(exc)})") from None
+
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{name} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
+            f"the most accepted is {MAX_PIXELS / 1e6:.0f} megapixels"
+        )
+    if width < 1 or height < 1:
+        raise ImageError(f"{name} has no pixels ({width}x{height})")
+    frames = getattr(image, "n_frames", 1)
+    try:
+        if image.format in ("JPEG", "MPO") and max(width, height) > WORK_SIDE:
+            image.draft("RGB" if image.mode != "L" else "L", (WORK_SIDE, WORK_SIDE))
+        image.load()
+        # Only the pixels matter from here on: detach them from the file.
+        image = ImageOps.exif_transpose(image) if image.format in ("JPEG", "MPO", "TIFF") else image.copy()
+    except Exception as exc:  # truncated data, a bad chunk, a decoder error
+        raise ImageError(f"{name} is damaged or incomplete and cannot be decoded ({_reason(exc)})") from None
+    if image.mode not in _DIRECT_MODES:
+        image = image.convert("RGB")
+    image.info["frames"] = frames
+    return image
+
+
+def frames_note(image: Image.Image) -> str | None:
+    """A sentence for pictures with several frames (animated GIF, multi-page TIFF), else None."""
+    frames = image.info.get("frames", 1)
+    return f"it has {frames} frames; the first one was used" if frames > 1 else None
+
+
+def _read(source, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if len(data) > MAX_FILE_BYTES:
+            raise ImageError(f"{name or 'the file'} is {_size(len(data))}; the most accepted is {_size(MAX_FILE_BYTES)}")
+        return data, name or "the file"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = name or str(source)
+        try:
+            size = path.stat().st_size
+            if path.is_dir():
+                raise ImageError(f"{name} is a folder, not a picture")
+            if size > MAX_FILE_BYTES:
+                raise ImageError(f"{name} is {_size(size)}; the most accepted is {_size(MAX_FILE_BYTES)}")
+            # Read at most one byte past the limit: a device or pipe (/dev/zero) reports size 0.
+            with open(path, "rb") as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise ImageError(f"{name} is larger than {_size(MAX_FILE_BYTES)}, the most accepted")
+            return data, name
+        except FileNotFoundError:
+            raise ImageError(f"{name} does not exist") from None
+        except PermissionError:
+            raise ImageError(f"{name} cannot be read (permission denied)") from None
+        except OSError as exc:
+            raise ImageError(f"{name} cannot be read ({exc.strerror or exc})") from None
+    if hasattr(source, "read"):
+        data = source.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ImageError(f"{name or 'the file'} is larger than {_size(MAX_FILE_BYTES)}, the most accepted")
+        return data, name or getattr(source, "name", None) or "the file"
+    raise TypeError(f"expected bytes, a path or a binary file, got {type(source).__name__}")
+
+
+def _looks_like(data: bytes) -> str:
+    """A hint at what the file really is, for the commonest mistakes."""
+    head = data[:512].lstrip()
+    if head[:1] in (b"<",) and (b"<svg" in head.lower() or b"<html" in head.lower() or b"<?xml" in head.lower()):
+        return "; it looks like SVG/HTML/XML text"
+    if head.startswith(b"%PDF"):
+        return "; it looks like a PDF"
+    try:
+        head.decode("utf-8")
+        return "; it looks like text"
+    except UnicodeDecodeError:
+        return ""
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"

@@ -1,0 +1,237 @@
+"""The page: draw a digit and see, as you draw, what the model reads, how sure it is, and why.
+
+    $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
+
+Layout and wording only: what it shows comes from app/views.py. One model per file per process
+(`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
+the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
+it), $DIGITS_DATA_DIR at another drawings folder. Our own work per stroke is about 15 ms
+(decode, predict, the occlusion map, the HTML), most of it the occlusion map.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+# `streamlit run` puts app/ on sys.path, not the project root that `from app...` needs.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit_drawable_canvas import st_canvas  # noqa: E402
+
+from app import views  # noqa: E402
+from app.dataset import DrawingStore  # noqa: E402
+from app.live_model import LiveModel  # noqa: E402
+from app.recognizer import Recognizer  # noqa: E402
+
+CANVAS_SIDE = 280  # pixels; fits a phone held upright
+RECENT = 24  # examples shown in the dataset tab
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+CSS = (Path(__file__).with_name("page.css")).read_text()
+log = logging.getLogger("digits.page")
+
+
+@st.cache_resource(show_spinner=False)
+def live_model(path: str) -> LiveModel:
+    """One LiveModel per model file, shared by every session of this process."""
+    return LiveModel(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def thumbnail(path: str) -> bytes:
+    # Saved drawings never change (a new name for each), so the path is a safe key.
+    return views.thumbnail(path)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Digit Recognizer", page_icon="✏️", layout="wide")
+    st.html(f"<style>{CSS}</style>")
+    state = st.session_state
+    state.setdefault("canvas_round", 0)
+    state.setdefault("upload_round", 0)
+
+    settings = guarded(sidebar_ui)
+    if settings is None:
+        return
+    recognizer, problem, scheme, pen = settings
+    st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
+    st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
+    if recognizer is None:
+        st.error(problem)
+
+    draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
+    # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
+    with draw:
+        guarded(draw_ui, recognizer, scheme, pen)
+    if upload.open:
+        with upload:
+            guarded(upload_ui, recognizer)
+    if dataset.open:
+        with dataset:
+            guarded(dataset_ui)
+
+
+def guarded(ui, *args):
+    """Run one part of the page; an unexpected error becomes a short message, not a traceback."""
+    try:
+        return ui(*args)
+    except Exception as exc:  # the page must keep working; details go to the server log
+        log.exception("the page's %s failed", ui.__name__)
+        st.error(f"Something went wrong here ({type(exc).__name__}). Reload the page to try again.")
+        return None
+
+
+def sidebar_ui() -> tuple[Recognizer | None, str | None, views.Scheme, int]:
+    """Settings and the model card; returns the model to use, its problem, pen colours and width."""
+    paths = views.model_paths()
+    with st.sidebar:
+        st.markdown("### Pen")
+        scheme = st.radio("Colours", list(views.SCHEMES), key="scheme", label_visibility="collapsed")
+        pen = st.slider("Pen width", min_value=8, max_value=40, value=20, step=2, key="pen")
+
+        st.markdown("### Model")
+        precision = "fp32"
+        if len(paths) > 1:
+            precision = st.radio(
+                "Precision", list(paths), horizontal=True, key="precision",
+                help="int8 is the same network quantised: about 4x smaller, nearly the same answers.",
+            )
+        recognizer, problem = live_model(str(paths[precision])).current()
+        if recognizer is not None:
+            st.markdown(views.card_html(recognizer.card), unsafe_allow_html=True)
+            if problem:
+                st.warning(problem)
+        else:
+            st.caption("No model loaded.")
+    return recognizer, problem, views.SCHEMES[scheme], pen
+
+
+def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> None:
+    state = st.session_state
+    left, right = st.columns([1, 1.55], gap="medium")
+    with left:
+        canvas = st_canvas(
+            stroke_width=pen,
+            stroke_color=scheme.pen,
+            background_color=scheme.paper,
+            height=CANVAS_SIDE,
+            width=CANVAS_SIDE,
+            drawing_mode="freedraw",
+            update_streamlit=True,
+            return_image_data=True,
+            key=f"canvas-{state.canvas_round}",
+        )
+        st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
+    image = canvas.image_data
+    with right:
+        if confirmation := state.pop("draw_saved", None):
+            st.success(confirmation, icon=":material/check_circle:")
+        result = views.analyse(recognizer, image)
+        st.markdown(views.result_html(result, "digit-result", "drawing"), unsafe_allow_html=True)
+        saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
+        if saved:
+            state.draw_saved = saved
+            clear_canvas()  # ready for the next digit
+            st.rerun()
+
+
+def clear_canvas() -> None:
+    # A new key gives a new, empty canvas.
+    st.session_state.canvas_round += 1
+
+
+def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -> str | None:
+    """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
+    confirmation; a refusal is shown here and gives None."""
+    prediction = result.prediction
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        right = st.button(
+            "Right?", key=f"{key}-right", icon=":material/check:",
+            help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
+        )
+        label = st.selectbox(
+            "No, it was:", list(range(10)), index=None, placeholder="digit", key=f"{key}-label", width=110,
+        )
+        correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
+    if not (right or correct):
+        return None
+    version = recognizer.card.get("version")
+    label = prediction.digit if right else label
+    ok, message = views.save_feedback(DrawingStore(), image, label, prediction, version)
+    if not ok:
+        st.error(message)
+        return None
+    return message
+
+
+def upload_ui(recognizer: Recognizer | None) -> None:
+    state = st.session_state
+    file = st.file_uploader(
+        "A photo or scan of one handwritten digit", type=UPLOAD_TYPES, key=f"upload-{state.upload_round}",
+        help="PNG, JPEG, GIF, BMP, WebP or TIFF, up to 10 MB. Crop it close to the digit for the best reading.",
+    )
+    if confirmation := state.pop("upload_saved", None):
+        st.success(confirmation, icon=":material/check_circle:")
+    if file is None:
+        return
+    upload = views.read_upload(file.getvalue(), file.name)
+    if upload.error:
+        st.error(upload.error)
+        return
+    if upload.note:
+        st.info(upload.note)
+    result = views.analyse(recognizer, upload.image)
+    left, right = st.columns([1, 1.2], gap="medium")
+    left.image(views.preview(upload.image), caption=file.name, width="stretch")
+    with right:
+        st.markdown(views.result_html(result, "upload-result", "picture"), unsafe_allow_html=True)
+        saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
+        if saved:
+            state.upload_saved = saved
+            state.upload_round += 1  # a new, empty uploader
+            st.rerun()
+
+
+def dataset_ui() -> None:
+    store = DrawingStore()
+    if deleted := st.session_state.pop("deleted", None):
+        st.toast(deleted)
+    counts = store.counts()
+    total = sum(counts.values())
+    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}")
+    st.caption(
+        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change). To teach the model with them: "
+        f"`python -m train --extra-data {store.root} --fine-tune`, then `make export`."
+    )
+    if total == 0:
+        st.info(
+            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
+        )
+        return
+    st.altair_chart(views.counts_chart(counts))
+    st.download_button(
+        "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
+        on_click="ignore", icon=":material/download:",
+    )
+    st.markdown("**Latest**")
+    with st.container(horizontal=True, gap="small"):
+        for example in store.recent(RECENT):
+            with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
+                st.image(thumbnail(str(example.path)), width=80)
+                st.caption(views.example_caption(example))
+                st.button(
+                    "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
+                    on_click=delete_example, args=(store, example.file),
+                )
+
+
+def delete_example(store: DrawingStore, file: str) -> None:
+    st.session_state.deleted = views.delete_example(store, file)
+
+
+if __name__ == "__main__":
+    main()

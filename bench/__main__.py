@@ -1,0 +1,39 @@
+"""`make bench`: every speed, memory and accuracy figure in the README, measured in one run.
+
+    $ make bench           # or: .venv/train/bin/python -m bench [--quick]
+
+Writes bench/results.json and prints the figures. Runs in the training environment because it
+compares against Keras; the app itself is measured exactly as served (a `streamlit run`
+process and a real Chromium for the page figures).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench import robustness, server, speed
+
+OUT = Path(__file__).resolve().parent / "results.json"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench")
+    p.add_argument("--quick", action="store_true", help="fewer samples (a smoke run, not for the README)")
+    args = p.parse_args(argv)
+    results = {}
+    print("== speed: Recognizer vs Keras, fp32 vs int8", flush=True)
+    results["speed"] = speed.main()
+    print(json.dumps(results["speed"], indent=2), flush=True)
+    print("== server: start-up, memory, stroke-to-prediction in Chromium", flush=True)
+    results["server"] = server.main(strokes=5 if args.quick else 30)
+    print(json.dumps(results["server"], indent=2), flush=True)
+    print("== robustness", flush=True)
+    results["robustness"] = robustness.main(["--n", "200" if args.quick else "2000"])
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

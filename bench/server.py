@@ -1,0 +1,292 @@
+"""The page as served: start-up time, server memory, and stroke -> prediction on screen in Chromium.
+
+    $ .venv/train/bin/python -m bench.server [--strokes 20]       # part of `make bench`
+
+Our page runs in the app environment (`.venv/app/bin/python -m streamlit run app/main.py`), so
+its memory is the app's, without TensorFlow. Start-up is process start -> /_stcore/health
+answering "ok" (median of 3). Memory is the streamlit process's VmRSS after the first prediction
+in the browser. Latency is timed inside Chromium: `performance.now()` at the mouse-up that ends a
+stroke, to the first change of the page's result element after it (a MutationObserver); each
+stroke is drawn on a cleared canvas. The same strokes go to two comparison pages in
+bench/pages/: the canvas alone (the floor: the component's 200 ms debounce plus a rerun) and a
+tutorial-style page running Keras in the rerun (in the training environment). Targets: start
+<= 5 s, RSS <= 300 MB, stroke -> prediction p50 <= 290 ms. Writes bench/out/server.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "out" / "server.json"
+APP_PYTHON = ROOT / ".venv" / "app" / "bin" / "python"
+TRAIN_PYTHON = ROOT / ".venv" / "train" / "bin" / "python"
+KERAS_MODEL = ROOT / "models" / "digit_cnn.keras"
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RESULT = ".digit-result"  # the test hook every measured page renders
+START_TIMEOUT = 60  # seconds
+STEP_TIMEOUT_MS = 20_000
+WARMUP_STROKES = 2  # the first reruns import and load; not what a person drawing sees
+TARGETS = {"start_seconds": 5.0, "rss_mb": 300.0, "stroke_to_prediction_p50_ms": 290.0}
+
+# Records, inside the page, when each stroke ends and when the result element next changes.
+INSTALL_PROBE = """selector => {
+    const signature = () => { const el = document.querySelector(selector); return el ? el.outerHTML : null; };
+    const probe = {ups: [], changes: [], last: signature()};
+    window.addEventListener("mouseup", () => probe.ups.push(performance.now()), true);
+    new MutationObserver(() => {
+        const now = signature();
+        if (now !== probe.last) { probe.last = now; probe.changes.push({t: performance.now(), html: now}); }
+    }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    window.__probe = probe;
+}"""
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    python: Path
+    script: str
+
+
+PAGES = [
+    Page("our page", APP_PYTHON, "app/main.py"),
+    Page("bare canvas", APP_PYTHON, "bench/pages/bare_canvas.py"),
+    Page("keras tutorial", TRAIN_PYTHON, "bench/pages/keras_tutorial.py"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextmanager
+def served(page: Page, data_dir: str):
+    """Run `streamlit run` for `page`; yields (url, process, seconds until healthy)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(page.python), "-m", "streamlit", "run", page.script,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    env = dict(os.environ, DIGITS_DATA_DIR=data_dir, TF_CPP_MIN_LOG_LEVEL="2")
+    log = tempfile.TemporaryFile()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        while not healthy(url):
+            if process.poll() is not None or time.perf_counter() - started > START_TIMEOUT:
+                log.seek(0)
+                raise RuntimeError(f"{page.script} did not start:\n{log.read().decode(errors='replace')[-2000:]}")
+            time.sleep(0.05)
+        yield url, process, time.perf_counter() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process `pid` in MB (VmRSS from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def stroke(page, i: int) -> None:
+    """One stroke of a 1, a little further right each time, in 10 mouse moves."""
+    box = page.locator("canvas.upper-canvas").bounding_box()
+    x = box["x"] + box["width"] * (0.35 + 0.05 * (i % 6))
+    page.mouse.move(x, box["y"] + 0.18 * box["height"])
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 0.82 * box["height"], steps=10)
+    page.mouse.up()
+
+
+def clear(page) -> None:
+    """Click the page's Clear button and wait for an empty result and a fresh canvas."""
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.wait_for_function(
+        "s => document.querySelector(s)?.getAttribute('data-status') === 'empty'", arg=RESULT, timeout=STEP_TIMEOUT_MS
+    )
+    page.locator("canvas.upper-canvas").wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    page.wait_for_timeout(300)  # let the rerun that the click started finish before the next stroke
+
+
+def stroke_to_prediction_ms(page, i: int) -> float:
+    """Draw stroke `i` on the cleared canvas; ms from its mouse-up to the result changing from empty."""
+    seen = page.evaluate("window.__probe.changes.length")
+    stroke(page, i)
+    page.wait_for_function(
+        """seen => window.__probe.changes.slice(seen).some(c => c.html && !c.html.includes('data-status="empty"'))""",
+        arg=seen,
+        timeout=STEP_TIMEOUT_MS,
+    )
+    return page.evaluate(
+        """seen => {
+            const up = window.__probe.ups.at(-1);
+            const change = window.__probe.changes.slice(seen).find(c => c.t > up && c.html && !c.html.includes('data-status="empty"'));
+            return change.t - up;
+        }""",
+        seen,
+    )
+
+
+def measure_page(browser, page_spec: Page, strokes: int, data_dir: str) -> dict:
+    """Latency percentiles (and server RSS) for one page over `strokes` measured strokes."""
+    with served(page_spec, data_dir) as (url, process, _):
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        try:
+            page.goto(url)
+            page.locator("canvas.upper-canvas").wait_for(state="visible", timeout=60_000)
+            page.wait_for_selector(RESULT, state="attached", timeout=60_000)
+            page.evaluate(INSTALL_PROBE, RESULT)
+            stroke_to_prediction_ms(page, 0)
+            rss_first = rss_mb(process.pid)
+            clear(page)
+            for i in range(1, WARMUP_STROKES):
+                stroke_to_prediction_ms(page, i)
+                clear(page)
+            samples = []
+            for i in range(strokes):
+                samples.append(stroke_to_prediction_ms(page, i))
+                clear(page)
+            rss_last = rss_mb(process.pid)
+        finally:
+            context.close()
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p90_ms": round(samples[min(len(samples) - 1, int(0.9 * len(samples)))], 1),
+        "n": len(samples),
+        "rss_mb_after_first_prediction": round(rss_first, 1),
+        "rss_mb_after_all_strokes": round(rss_last, 1),
+    }
+
+
+def start_seconds(runs: int, data_dir: str) -> list[float]:
+    times = []
+    for _ in range(runs):
+        with served(PAGES[0], data_dir) as (_, _, seconds):
+            times.append(round(seconds, 2))
+    return times
+
+
+def table(result: dict) -> str:
+    lines = [
+        "| page | stroke -> prediction p50 | p90 | strokes | server RSS after first prediction |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in result["pages"].items():
+        if "skipped" in r:
+            lines.append(f"| {name} | skipped: {r['skipped']} | | | |")
+        else:
+            lines.append(
+                f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {r['rss_mb_after_first_prediction']:.0f} MB |"
+            )
+    start = result["start_seconds"]
+    lines += ["", f"our page: start -> health ok {start['median']:.2f} s (median of {start['runs']})"]
+    ours = result["pages"].get("our page", {})
+    if "p50_ms" in ours:
+        checks = [
+            ("start", start["median"], TARGETS["start_seconds"], "s"),
+            ("RSS", ours["rss_mb_after_first_prediction"], TARGETS["rss_mb"], "MB"),
+            ("stroke -> prediction p50", ours["p50_ms"], TARGETS["stroke_to_prediction_p50_ms"], "ms"),
+        ]
+        lines.append(
+            "targets: "
+            + ", ".join(f"{what} {value:g} {unit} <= {target:g} {'ok' if value <= target else 'MISSED'}" for what, value, target, unit in checks)
+        )
+    return "\n".join(lines)
+
+
+def main(strokes: int = 20) -> dict:
+    data_dir = tempfile.mkdtemp(prefix="bench-drawings-")
+    starts = start_seconds(3, data_dir)
+    result = {
+        "start_seconds": {"median": statistics.median(starts), "runs": starts},
+        "pages": {},
+        "targets": TARGETS,
+    }
+    skipped = None
+    if CHROMIUM is None:
+        skipped = "Chromium not found (apt-get install chromium)"
+    else:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            skipped = "playwright is not installed"
+    if skipped:
+        result["pages"] = {page.name: {"skipped": skipped} for page in PAGES}
+    else:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for page in PAGES:
+                    if page.python == TRAIN_PYTHON and not KERAS_MODEL.exists():
+                        result["pages"][page.name] = {"skipped": f"{KERAS_MODEL.relative_to(ROOT)} does not exist (make train)"}
+                    elif not page.python.exists():
+                        result["pages"][page.name] = {"skipped": f"{page.python.relative_to(ROOT)} does not exist"}
+                    else:
+                        print(f"  {page.name}: {WARMUP_STROKES} warm-up + {strokes} strokes", flush=True)
+                        try:
+                            result["pages"][page.name] = measure_page(browser, page, strokes, data_dir)
+                        except Exception as exc:  # one page failing should not lose the others' figures
+                            if page is PAGES[0]:
+                                raise
+                            result["pages"][page.name] = {"skipped": f"failed: {str(exc).splitlines()[0]}"}
+            finally:
+                browser.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    ours = result["pages"].get("our page", {})
+    result["rss_mb_after_first_prediction"] = ours.get("rss_mb_after_first_prediction")
+    result["stroke_to_prediction_ms"] = {k: ours[k] for k in ("p50_ms", "p90_ms", "n") if k in ours}
+    print(table(result))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.server")
+    parser.add_argument("--strokes", type=int, default=20)
+    print(json.dumps(main(parser.parse_args().strokes), indent=2))

@@ -1,0 +1,245 @@
+"""The page in a real browser: a `streamlit run` server driven by Chromium through Playwright.
+
+Each test opens a fresh session and does what a person does: draws with the mouse, stroke by
+stroke, on the canvas; clears it; uploads a picture; corrects a wrong answer. The page's test
+hooks are its result elements, `<div class="digit-result" data-status=... data-digit=...
+data-confidence=...>` (Draw tab) and `<div class="upload-result" ...>` (Upload tab).
+
+Skipped when Chromium is missing (`make test` installs Debian's as root) or Playwright cannot
+launch it. The module takes about half a minute.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_TIMEOUT = 60  # seconds for the server to answer its health check
+TIMEOUT_MS = 20_000  # the longest any one step may take in the browser
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not found at /usr/bin/chromium or on PATH (apt-get install chromium)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:  # Playwright raises its own Error for a browser that will not start
+            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser, tmp_path_factory):
+    """The page served by `streamlit run` on a free port; yields (url, drawings folder)."""
+    data_dir = tmp_path_factory.mktemp("drawings")
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DIGITS_DATA_DIR=str(data_dir))
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app/main.py",
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {url}/_stcore/health within {START_TIMEOUT} s")
+            time.sleep(0.2)
+        yield url, data_dir
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh session of the page (its own browser context), loaded and ready to draw."""
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator("canvas.upper-canvas")).to_be_visible()
+    expect(draw_result(page)).to_have_attribute("data-status", "empty")
+    yield page
+    context.close()
+
+
+def draw_result(page):
+    return page.locator(".digit-result")
+
+
+def upload_result(page):
+    return page.locator(".upload-result")
+
+
+def stroke(page, *points: tuple[float, float], steps: int = 8) -> None:
+    """Draw one stroke through `points` (fractions of the canvas's width and height)."""
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    page.mouse.move(*at(points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*at(point), steps=steps)
+    page.mouse.up()
+
+
+def draw_one(page) -> None:
+    stroke(page, (0.5, 0.18), (0.5, 0.5), (0.5, 0.82))
+
+
+def result_attributes(locator) -> tuple[str | None, ...]:
+    return tuple(locator.get_attribute(name) for name in ("data-status", "data-digit", "data-confidence"))
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def png_bytes(digit_28x28) -> bytes:
+    """An MNIST digit as a person would upload it: dark ink on white paper, 140x140 PNG."""
+    image = Image.fromarray(255 - digit_28x28, "L").resize((140, 140), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_draw_one_stroke_by_stroke(page):
+    draw_one(page)
+    expect(draw_result(page)).to_have_attribute("data-status", "ok")
+    expect(draw_result(page)).to_have_attribute("data-digit", "1")
+
+
+def test_draw_seven_updates_after_each_stroke(page):
+    result = draw_result(page)
+    stroke(page, (0.25, 0.2), (0.5, 0.2), (0.75, 0.2))
+    expect(result).not_to_have_attribute("data-status", "empty")
+    after_bar = result_attributes(result)
+
+    stroke(page, (0.75, 0.2), (0.6, 0.5), (0.45, 0.85))
+    expect(result).to_have_attribute("data-digit", "7")
+    expect(result).to_have_attribute("data-status", "ok")
+    assert result_attributes(result) != after_bar, "the prediction did not change after the second stroke"
+
+
+def test_clear_empties_the_canvas_and_the_result(page):
+    draw_one(page)
+    expect(draw_result(page)).to_have_attribute("data-digit", "1")
+    page.get_by_role("button", name="Clear", exact=True).click()
+    expect(draw_result(page)).to_have_attribute("data-status", "empty")
+    expect(draw_result(page)).to_have_attribute("data-digit", "")
+    expect(draw_result(page)).to_contain_text("Draw a digit")
+
+
+def test_upload_mnist_digits(page, mnist_digits, tmp_path):
+    images, labels = mnist_digits
+    open_tab(page, "Upload")
+    for index in (0, 1, 2):  # a 7, a 2 and a 1, one after the other into the same uploader
+        path = tmp_path / f"digit-{index}.png"
+        path.write_bytes(png_bytes(images[index]))
+        page.locator("input[type=file]").set_input_files(str(path))
+        expect(upload_result(page)).to_have_attribute("data-digit", str(labels[index]))
+        expect(upload_result(page)).to_have_attribute("data-status", "ok")
+
+
+def test_upload_corrupt_file_fails_with_a_message_and_page_keeps_working(page, mnist_digits, tmp_path):
+    images, _ = mnist_digits
+    whole = png_bytes(images[0])
+    path = tmp_path / "bad.png"
+    path.write_bytes(whole[: len(whole) // 2])  # a PNG cut off half way
+    open_tab(page, "Upload")
+    page.locator("input[type=file]").set_input_files(str(path))
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="bad.png")
+    expect(alert).to_contain_text("damaged or incomplete")
+    expect(upload_result(page)).to_have_count(0)
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+
+    open_tab(page, "Draw")
+    draw_one(page)
+    expect(draw_result(page)).to_have_attribute("data-digit", "1")
+    expect(draw_result(page)).to_have_attribute("data-status", "ok")
+
+
+def test_correct_a_prediction_saves_the_drawing(page, server):
+    _, data_dir = server
+    draw_one(page)
+    expect(draw_result(page)).to_have_attribute("data-digit", "1")
+    choose_correction(page, 7)
+    page.get_by_role("button", name="Save correction", exact=True).click()
+    expect(page.get_by_text("Saved as 7")).to_be_visible()
+
+    pngs = sorted((data_dir / "7").glob("*.png"))
+    assert len(pngs) == 1, f"expected one PNG under {data_dir / '7'}, found {pngs}"
+    lines = [json.loads(line) for line in (data_dir / "index.jsonl").read_text().splitlines()]
+    entry = next(line for line in lines if line.get("file") == f"7/{pngs[0].name}")
+    assert entry["label"] == 7 and entry["predicted"] == 1
+    with Image.open(pngs[0]) as saved:
+        assert saved.size[0] >= 28 and saved.size[1] >= 28
+
+
+def choose_correction(page, digit: int) -> None:
+    """Pick `digit` in the "No, it was:" select box."""
+    page.get_by_label("No, it was:").click()
+    page.get_by_role("option", name=str(digit), exact=True).click()

@@ -1,0 +1,441 @@
+"""The page (app/main.py) and what it shows (app/views.py).
+
+AppTest runs the page in-process without a browser; it cannot draw on the canvas component, so
+the drawing tests put a stand-in `st_canvas` that returns a picture, and uploads are tested
+through `views.read_upload`, the function the Upload tab calls. The real browser is
+tests/app's Playwright suite.
+"""
+
+import io
+import shutil
+import struct
+import sys
+import types
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from app import views
+from app.dataset import DrawingStore
+from app.recognizer import Prediction, Recognizer
+
+PAGE = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TINY_A = FIXTURES / "tiny_valid.onnx"  # model_version "tiny-1"
+TINY_B = FIXTURES / "tiny_valid_v2.onnx"  # model_version "tiny-2"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Every test saves drawings into its own empty folder and uses the committed model."""
+    folder = tmp_path / "drawings"
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
+    monkeypatch.delenv("DIGITS_MODEL", raising=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return Recognizer.load()
+
+
+@pytest.fixture(scope="module")
+def seven(mnist_digits):
+    """A 28x28 MNIST seven, white on black."""
+    x, y = mnist_digits
+    return x[int(np.flatnonzero(y == 7)[0])]
+
+
+def canvas_of(digit: np.ndarray) -> np.ndarray:
+    """`digit` as the canvas sends it: 280x280 RGBA, dark pen on white paper."""
+    big = Image.fromarray(255 - digit).resize((224, 224), Image.Resampling.BILINEAR)
+    paper = Image.new("L", (280, 280), 255)
+    paper.paste(big, (28, 28))
+    return np.asarray(paper.convert("RGBA")).copy()
+
+
+def run_page(tmp_path=None, **state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def results(at: AppTest, kind: str = "digit-result") -> list[str]:
+    return [m.value for m in at.markdown if f'class="{kind}"' in m.value]
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def model_dir(tmp_path: Path, fp32: Path | bytes, int8: Path | bytes | None = None) -> Path:
+    """A models folder with the given files; returns the fp32 path for DIGITS_MODEL."""
+    folder = tmp_path / "models"
+    folder.mkdir(exist_ok=True)
+    for name, source in (("digit_cnn.onnx", fp32), ("digit_cnn.int8.onnx", int8)):
+        if isinstance(source, Path):
+            shutil.copy(source, folder / name)
+        elif source is not None:
+            (folder / name).write_bytes(source)
+    return folder / "digit_cnn.onnx"
+
+
+def replace(path: Path, source: Path | bytes) -> None:
+    """Replace `path` as `make export` does: a new file renamed into place."""
+    temp = path.with_suffix(".new")
+    temp.write_bytes(source.read_bytes() if isinstance(source, Path) else source)
+    temp.replace(path)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Make the page's canvas return `drawn.image` (None: untouched).
+
+    The stand-in replaces the whole module: the real one registers its component on import,
+    which needs a running Streamlit."""
+
+    class Canvas:
+        image = None
+
+        def __call__(self, **kwargs):
+            return types.SimpleNamespace(image_data=self.image, json_data=None)
+
+    canvas = Canvas()
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=canvas))
+    return canvas
+
+
+# ---- the page ----
+
+
+def test_page_invites_drawing():
+    at = run_page()
+    assert not at.exception
+    [result] = results(at)
+    assert 'data-status="empty"' in result and "Draw a digit" in result
+    assert not at.error
+    assert "99.56 %" in sidebar_text(at) or "MNIST accuracy" in sidebar_text(at)
+
+
+def test_page_missing_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_MODEL", str(tmp_path / "nowhere" / "digit_cnn.onnx"))
+    at = run_page()
+    assert not at.exception
+    assert any("make train" in e.value for e in at.error)
+    [result] = results(at)
+    assert 'data-status="error"' in result
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Dataset"]
+
+
+def test_page_corrupt_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_MODEL", str(model_dir(tmp_path, b"\x08\x01garbage, not a protobuf")))
+    at = run_page()
+    assert not at.exception
+    [error] = at.error
+    assert "not a usable ONNX model" in error.value and "make train" in error.value
+
+
+def test_precision_switch(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_MODEL", str(model_dir(tmp_path, TINY_A, TINY_B)))
+    at = run_page()
+    assert not at.exception
+    switch = at.sidebar.radio(key="precision")
+    assert switch.options == ["fp32", "int8"] and switch.value == "fp32"
+    assert "tiny-1" in sidebar_text(at)
+    switch.set_value("int8").run()
+    assert not at.exception
+    assert "tiny-2" in sidebar_text(at)
+
+
+def test_precision_switch_only_with_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_MODEL", str(model_dir(tmp_path, TINY_A)))
+    at = run_page()
+    assert not at.exception
+    assert not [r for r in at.sidebar.radio if r.key == "precision"]
+
+
+def test_hot_reload(tmp_path, monkeypatch):
+    path = model_dir(tmp_path, TINY_A)
+    monkeypatch.setenv("DIGITS_MODEL", str(path))
+    at = run_page()
+    assert "tiny-1" in sidebar_text(at)
+
+    replace(path, TINY_B)
+    at.run()
+    assert not at.exception
+    assert "tiny-2" in sidebar_text(at) and "tiny-1" not in sidebar_text(at)
+    assert not at.warning
+
+    replace(path, b"half-written")
+    at.run()
+    assert not at.exception
+    assert "tiny-2" in sidebar_text(at)
+    [warning] = at.warning
+    assert "still serving version tiny-2" in warning.value
+    assert not at.error
+
+
+def test_draw_shows_prediction(drawn, seven):
+    drawn.image = canvas_of(seven)
+    at = run_page()
+    assert not at.exception
+    [result] = results(at)
+    assert 'data-status="ok"' in result and 'data-digit="7"' in result
+    assert "sure" in result and "What the model sees" in result and "Why" in result
+    assert at.button(key="draw-right").label == "Right?"
+    assert at.button(key="draw-save").label == "Save correction"
+    assert at.selectbox(key="draw-label").label == "No, it was:"
+    assert at.button(key="clear").label == "Clear"
+
+
+def test_draw_right_saves_original(drawn, seven, data_dir):
+    drawn.image = canvas_of(seven)
+    at = run_page()
+    at.button(key="draw-right").click().run()
+    assert not at.exception
+    assert any("Saved as 7" in s.value for s in at.success)
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.label, example.predicted) == (7, 7)
+    assert example.model_version == Recognizer.load().card["version"]
+    with Image.open(example.path) as saved:
+        assert saved.mode == "RGBA" and np.array_equal(np.asarray(saved), drawn.image)
+
+
+def test_draw_correction(drawn, seven, data_dir):
+    drawn.image = canvas_of(seven)
+    at = run_page()
+    at.button(key="draw-save").click().run()
+    assert any("choose the digit" in e.value for e in at.error)
+    assert DrawingStore(data_dir).examples() == []
+
+    at.selectbox(key="draw-label").select(1)
+    at.button(key="draw-save").click().run()
+    assert not at.exception
+    assert any("Saved as 1" in s.value for s in at.success)
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.label, example.predicted) == (1, 7)
+
+
+def test_draw_refusal_is_shown(drawn, data_dir):
+    drawn.image = np.zeros((10, 2500, 4), np.uint8)
+    drawn.image[..., 3] = 255
+    drawn.image[2:8, 100:2400, :3] = 255  # a long light line on black: something to predict
+    at = run_page()
+    at.button(key="draw-right").click().run()
+    assert not at.exception
+    assert any("Not saved" in e.value and "2000" in e.value for e in at.error)
+
+
+def test_dataset_tab(data_dir):
+    store = DrawingStore(data_dir)
+    ink = np.full((28, 28), 255, np.uint8)
+    for label in (7, 7, 7, 2):
+        store.save(ink, label=label, predicted=1 if label == 2 else label, confidence=0.5)
+    at = run_page(tab="Dataset")
+    assert not at.exception
+    assert any("4 saved drawings" in m.value for m in at.markdown)
+    assert {c.value for c in at.caption} >= {"7", "2 · read as 1"}
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.get("download_button")
+
+    at.button(key=f"delete-{store.recent(1)[0].file}").click().run()
+    assert not at.exception
+    assert store.counts()[2] == 0
+    assert any("3 saved drawings" in m.value for m in at.markdown)
+
+
+def test_dataset_tab_empty():
+    at = run_page(tab="Dataset")
+    assert not at.exception
+    assert any("Nothing saved yet" in i.value for i in at.info)
+
+
+# ---- what the page shows, without Streamlit ----
+
+
+def png_bytes(image: Image.Image, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def huge_header_png(width: int = 20000, height: int = 20000) -> bytes:
+    """A PNG whose header claims `width` x `height` pixels, with almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + data
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty (0 bytes)"),
+        (b"this is a note, not a picture\n", "looks like text"),
+        (huge_header_png(), "far too large"),
+        (png_bytes(Image.new("L", (64, 64), 255), format="PNG")[:60], "cannot be decoded"),
+    ],
+    ids=["zero bytes", "text renamed .png", "huge header", "truncated"],
+)
+def test_upload_fail(data, message):
+    upload = views.read_upload(data, "digit.png")
+    assert upload.image is None
+    assert message in upload.error and upload.error.startswith("digit.png")
+
+
+def photo_of(digit: np.ndarray) -> Image.Image:
+    """`digit` as dark ink on light paper, 140x140."""
+    return Image.fromarray(255 - digit).resize((140, 140), Image.Resampling.BILINEAR)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["cmyk jpeg", "16-bit png", "palette gif", "webp", "bmp", "tiff", "rgba png"],
+)
+def test_upload(recognizer, seven, kind):
+    photo = photo_of(seven)
+    data = {
+        "cmyk jpeg": lambda: png_bytes(photo.convert("CMYK"), format="JPEG", quality=90),
+        "16-bit png": lambda: png_bytes(Image.fromarray(np.asarray(photo).astype(np.uint16) * 257), format="PNG"),
+        "palette gif": lambda: png_bytes(photo.convert("P"), format="GIF"),
+        "webp": lambda: png_bytes(photo, format="WEBP", quality=90),
+        "bmp": lambda: png_bytes(photo, format="BMP"),
+        "tiff": lambda: png_bytes(photo, format="TIFF"),
+        "rgba png": lambda: png_bytes(photo.convert("RGBA"), format="PNG"),
+    }[kind]()
+    upload = views.read_upload(data, "seven")
+    assert upload.error is None and upload.note is None
+    result = views.analyse(recognizer, upload.image)
+    assert (result.status, result.digit) == ("ok", 7)
+    assert 'class="upload-result"' in views.result_html(result, "upload-result", "picture")
+    assert views.preview(upload.image).mode in ("L", "RGB", "RGBA")
+
+
+def test_upload_animated_gif(recognizer, seven):
+    frames = [photo_of(seven).convert("RGB")] + [Image.new("RGB", (140, 140), c) for c in ("red", "blue")]
+    data = png_bytes(frames[0], format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    upload = views.read_upload(data, "seven.gif")
+    assert upload.note == "seven.gif: it has 3 frames; the first one was used."
+    assert views.analyse(recognizer, upload.image).digit == 7
+
+
+def test_upload_one_pixel(recognizer):
+    upload = views.read_upload(png_bytes(Image.new("RGB", (1, 1), "white"), format="PNG"), "dot.png")
+    assert upload.error is None
+    result = views.analyse(recognizer, upload.image)
+    assert result.status == "empty"
+    html = views.result_html(result, "upload-result", "picture")
+    assert 'data-status="empty" data-digit="" data-confidence=""' in html and "No digit found" in html
+
+
+def test_result_html_ok(recognizer, seven):
+    result = views.analyse(recognizer, canvas_of(seven))
+    html = views.result_html(result)
+    attributes = f'data-status="ok" data-digit="7" data-confidence="{result.confidence:.4f}"'
+    assert html.startswith(f'<div class="digit-result" {attributes}>')
+    assert html.count('class="dr-col') == 10 and html.count("dr-top") == 1
+    assert html.count("data:image/png;base64,") == 2
+
+
+def test_result_html_uncertain():
+    probabilities = (0.0, 0.0, 0.0, 0.0, 0.11, 0.0, 0.0, 0.0, 0.48, 0.41)
+    prediction = Prediction(8, 0.48, probabilities, "uncertain", np.zeros((28, 28), np.float32))
+    html = views.result_html(views.Result("uncertain", prediction, np.zeros((28, 28), np.float32)))
+    assert 'data-status="uncertain" data-digit="8" data-confidence="0.4800"' in html
+    assert "Not sure" in html and "Maybe an <b>8</b> (48.0 %) or a <b>9</b> (41.0 %)." in html
+
+
+def test_result_html_empty_and_error():
+    assert "Draw a digit" in views.result_html(views.Result("empty"))
+    html = views.result_html(views.Result("error", message="No model loaded."))
+    assert 'data-status="error" data-digit="" data-confidence=""' in html and "No model loaded." in html
+
+
+def test_analyse_untouched_canvas(recognizer):
+    assert views.analyse(recognizer, None).status == "empty"
+    assert views.analyse(None, None) == views.Result("error", message="No model loaded.")
+    blank = np.full((280, 280, 4), 255, np.uint8)
+    assert views.analyse(recognizer, blank).status == "empty"
+
+
+def test_pictures(recognizer, seven):
+    result = views.analyse(recognizer, canvas_of(seven))
+    shown = views.input_picture(result.prediction.model_input)
+    assert shown.size == (112, 112) and shown.mode == "L"
+    # Nearest-neighbour: every 4x4 block is one model pixel.
+    assert np.array_equal(np.asarray(shown)[::4, ::4], np.rint(result.prediction.model_input * 255))
+    why = np.asarray(views.evidence_picture(result.prediction.model_input, result.evidence))
+    assert why.shape == (112, 112, 3)
+    strongest = np.unravel_index(np.argmax(result.evidence), result.evidence.shape)
+    r, g, b = why[strongest[0] * 4, strongest[1] * 4]
+    assert r > 150 and r > g and r > b  # the ink that made it a 7 is red
+
+
+def test_save_feedback(data_dir, seven):
+    store = DrawingStore(data_dir)
+    prediction = Prediction(7, 0.99, (0.0,) * 7 + (0.99,) + (0.0,) * 2, "ok")
+    ok, message = views.save_feedback(store, canvas_of(seven), 7, prediction, "v1")
+    assert ok and message.startswith("Saved as 7")
+    [example] = store.examples()
+    assert (example.label, example.predicted, example.confidence, example.model_version) == (7, 7, 0.99, "v1")
+
+
+@pytest.mark.parametrize(
+    "image, label, message",
+    [
+        (np.zeros((28, 28), np.uint8), None, "choose the digit"),
+        (np.zeros((28, 28), np.uint8), 11, "labels must be an integer 0-9"),
+        (np.zeros((10, 2001), np.uint8), 3, "the most accepted is 2000 on a side"),
+    ],
+    ids=["no label", "bad label", "oversized"],
+)
+def test_save_feedback_fail(data_dir, image, label, message):
+    ok, text = views.save_feedback(DrawingStore(data_dir), image, label, None, None)
+    assert not ok and text.startswith("Not saved") and message in text
+    assert DrawingStore(data_dir).examples() == []
+
+
+def test_save_feedback_unwritable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    ok, text = views.save_feedback(DrawingStore(blocker / "drawings"), np.zeros((28, 28), np.uint8), 3, None, None)
+    assert not ok and "DIGITS_DATA_DIR" in text
+
+
+def test_model_paths(tmp_path):
+    fp32 = model_dir(tmp_path, TINY_A)
+    assert views.model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32}
+    model_dir(tmp_path, TINY_A, TINY_B)
+    int8 = fp32.with_name("digit_cnn.int8.onnx")
+    assert views.model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32, "int8": int8}
+    assert views.model_paths({})["fp32"].name == "digit_cnn.onnx"
+
+
+def test_counts_chart():
+    chart = views.counts_chart({d: d % 3 for d in range(10)}).to_dict()
+    assert [row["drawings"] for row in chart["data"]["values"]] == [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
+
+
+def test_card_rows():
+    card = Recognizer.load(TINY_A).card
+    assert dict(views.card_rows(card)) == {
+        "Version": "tiny-1",
+        "MNIST accuracy": "10.00 %",
+        "Size": "31 KB",
+        "Opset": "17",
+        "Created": "2026-01-02",
+        "Precision": "fp32",
+    }
+
+
+@pytest.mark.parametrize("p, text", [(0.99996, ">99.9 %"), (0.4321, "43.2 %"), (0.00004, "<0.1 %"), (0.0, "0.0 %")])
+def test_percent(p, text):
+    assert views.percent(p) == text
