@@ -123,9 +123,14 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
             drawing_mode="freedraw",
             update_streamlit=True,
             return_image_data=True,
+            initial_drawing=state.get("canvas_start"),
             key=f"canvas-{state.canvas_round}",
         )
-        st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
+        state.canvas_json = canvas.json_data
+        strokes = len((canvas.json_data or {}).get("objects") or [])
+        with st.container(horizontal=True, gap="small"):
+            st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
+            st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
     image = canvas.image_data
     with right:
         if confirmation := state.pop("draw_saved", None):
@@ -141,7 +146,17 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
 
 def clear_canvas() -> None:
     # A new key gives a new, empty canvas.
+    st.session_state.canvas_start = None
     st.session_state.canvas_round += 1
+
+
+def undo_stroke() -> None:
+    """Take back the last stroke: a new canvas that starts from the drawing without it."""
+    state = st.session_state
+    drawing = state.get("canvas_json") or {}
+    objects = drawing.get("objects") or []
+    state.canvas_start = {**drawing, "objects": objects[:-1]} if len(objects) > 1 else None
+    state.canvas_round += 1
 
 
 def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -> str | None:

@@ -2,7 +2,7 @@
 
     $ make bench           # or: .venv/train/bin/python -m bench [--quick]
 
-Writes bench/results.json and prints the figures. Runs in the training environment because it
+Writes bench/out/results.json and prints the figures. Runs in the training environment because it
 compares against Keras; the app itself is measured exactly as served (a `streamlit run`
 process and a real Chromium for the page figures).
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench import robustness, server, speed
 
-OUT = Path(__file__).resolve().parent / "results.json"
+OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
 
 def main(argv=None) -> int:

@@ -19,30 +19,21 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
 APP_PYTHON = ROOT / ".venv" / "app" / "bin" / "python"
 TRAIN_PYTHON = ROOT / ".venv" / "train" / "bin" / "python"
 KERAS_MODEL = ROOT / "models" / "digit_cnn.keras"
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 RESULT = ".digit-result"  # the test hook every measured page renders
 START_TIMEOUT = 60  # seconds
 STEP_TIMEOUT_MS = 20_000
@@ -74,20 +65,6 @@ PAGES = [
     Page("bare canvas", APP_PYTHON, "bench/pages/bare_canvas.py"),
     Page("keras tutorial", TRAIN_PYTHON, "bench/pages/keras_tutorial.py"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 @contextmanager
@@ -147,7 +124,15 @@ def clear(page) -> None:
     page.wait_for_function(
         "s => document.querySelector(s)?.getAttribute('data-status') === 'empty'", arg=RESULT, timeout=STEP_TIMEOUT_MS
     )
-    page.locator("canvas.upper-canvas").wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    # A new canvas replaces the old one; for a moment both can be in the page (inside the
+    # component's shadow root, which Playwright's locators see into and querySelector does not).
+    canvases = page.locator("canvas.upper-canvas")
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while canvases.count() != 1:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{canvases.count()} canvases in the page after Clear, expected 1")
+        page.wait_for_timeout(50)
+    canvases.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
     page.wait_for_timeout(300)  # let the rerun that the click started finish before the next stroke
 
 

@@ -14,30 +14,20 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 START_TIMEOUT = 60  # seconds for the server to answer its health check
 TIMEOUT_MS = 20_000  # the longest any one step may take in the browser
 
@@ -46,20 +36,6 @@ expect.set_options(timeout=TIMEOUT_MS)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not found at /usr/bin/chromium or on PATH (apt-get install chromium)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +167,26 @@ def test_clear_empties_the_canvas_and_the_result(page):
     expect(draw_result(page)).to_have_attribute("data-status", "empty")
     expect(draw_result(page)).to_have_attribute("data-digit", "")
     expect(draw_result(page)).to_contain_text("Draw a digit")
+
+
+def test_undo_takes_back_the_last_stroke(page):
+    result = draw_result(page)
+    stroke(page, (0.25, 0.2), (0.5, 0.2), (0.75, 0.2))  # the bar of a 7
+    expect(result).not_to_have_attribute("data-status", "empty")
+    bar_only = result_attributes(result)
+    stroke(page, (0.75, 0.2), (0.6, 0.5), (0.45, 0.85))
+    expect(result).to_have_attribute("data-digit", "7")
+
+    undo = page.locator('[data-testid^="stBaseButton"]', has_text="Undo")  # ours, not the canvas toolbar's
+    undo.click()
+    expect(result).to_have_attribute("data-confidence", bar_only[2])  # the bar alone again
+    assert result_attributes(result) == bar_only
+    undo.click()
+    expect(result).to_have_attribute("data-status", "empty")
+    expect(undo).to_be_disabled()
+
+    stroke(page, (0.5, 0.18), (0.5, 0.5), (0.5, 0.82))  # the canvas still draws after undo
+    expect(result).to_have_attribute("data-digit", "1")
 
 
 def test_upload_mnist_digits(page, mnist_digits, tmp_path):
