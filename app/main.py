@@ -30,6 +30,7 @@ from app.recognizer import Recognizer  # noqa: E402
 
 CANVAS_SIDE = 280  # pixels; fits a phone held upright
 RECENT = 24  # examples shown in the dataset tab
+UNDO_DEPTH = 20  # strokes Undo can take back (each kept picture is 300 KB of session memory)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
@@ -126,12 +127,10 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
             initial_drawing=state.get("canvas_start"),
             key=f"canvas-{state.canvas_round}",
         )
-        state.canvas_json = canvas.json_data
-        strokes = len((canvas.json_data or {}).get("objects") or [])
+        image, strokes = current_drawing(canvas)
         with st.container(horizontal=True, gap="small"):
             st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
             st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-    image = canvas.image_data
     with right:
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
@@ -144,18 +143,44 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
             st.rerun()
 
 
+def _strokes(drawing: dict) -> int:
+    return len(drawing.get("objects") or [])
+
+
+def current_drawing(canvas) -> tuple:
+    """The canvas picture to read, and how many strokes it has.
+
+    The canvas reports its picture and its strokes (`json_data`) after every stroke; the page
+    keeps each report in `drawing_history`, one per stroke count, so Undo can go back to the
+    one before. A canvas that Undo has just remade shows the earlier strokes but reports
+    nothing until the next stroke (no picture, its starting strokes as `json_data`): until
+    then the page reads the kept picture.
+    """
+    state = st.session_state
+    history = state.setdefault("drawing_history", [])
+    if canvas.image_data is not None:
+        count = _strokes(canvas.json_data or {})
+        kept = [h for h in history if _strokes(h[0]) < count][-(UNDO_DEPTH - 1) :]
+        state.drawing_history = history = kept + [(canvas.json_data, canvas.image_data)]
+    if not history:
+        return None, 0
+    drawing, image = history[-1]
+    return image, _strokes(drawing)
+
+
 def clear_canvas() -> None:
     # A new key gives a new, empty canvas.
     st.session_state.canvas_start = None
+    st.session_state.drawing_history = []
     st.session_state.canvas_round += 1
 
 
 def undo_stroke() -> None:
-    """Take back the last stroke: a new canvas that starts from the drawing without it."""
+    """Take back the last stroke: a new canvas that starts from the drawing before it."""
     state = st.session_state
-    drawing = state.get("canvas_json") or {}
-    objects = drawing.get("objects") or []
-    state.canvas_start = {**drawing, "objects": objects[:-1]} if len(objects) > 1 else None
+    history = state.get("drawing_history") or []
+    state.drawing_history = history = history[:-1]
+    state.canvas_start = history[-1][0] if history else None
     state.canvas_round += 1
 
 

@@ -106,9 +106,19 @@ def upload_result(page):
     return page.locator(".upload-result")
 
 
+def the_canvas(page):
+    """The drawing surface, once there is exactly one: after Clear or Undo a new canvas replaces
+    the old, and for a moment both are in the page."""
+    canvases = page.locator("canvas.upper-canvas")
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while canvases.count() != 1 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    return canvases
+
+
 def stroke(page, *points: tuple[float, float], steps: int = 8) -> None:
     """Draw one stroke through `points` (fractions of the canvas's width and height)."""
-    canvas = page.locator("canvas.upper-canvas")
+    canvas = the_canvas(page)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
 
@@ -171,21 +181,29 @@ def test_clear_empties_the_canvas_and_the_result(page):
 
 def test_undo_takes_back_the_last_stroke(page):
     result = draw_result(page)
-    stroke(page, (0.25, 0.2), (0.5, 0.2), (0.75, 0.2))  # the bar of a 7
+    undo = page.locator('[data-testid^="stBaseButton"]', has_text="Undo")  # ours, not the canvas toolbar's
+    expect(undo).to_be_disabled()
+    bar, diagonal = ((0.25, 0.2), (0.5, 0.2), (0.75, 0.2)), ((0.75, 0.2), (0.6, 0.5), (0.45, 0.85))
+    stroke(page, *bar)
     expect(result).not_to_have_attribute("data-status", "empty")
     bar_only = result_attributes(result)
-    stroke(page, (0.75, 0.2), (0.6, 0.5), (0.45, 0.85))
+    stroke(page, *diagonal)
+    expect(result).not_to_have_attribute("data-confidence", bar_only[2])
     expect(result).to_have_attribute("data-digit", "7")
 
-    undo = page.locator('[data-testid^="stBaseButton"]', has_text="Undo")  # ours, not the canvas toolbar's
-    undo.click()
-    expect(result).to_have_attribute("data-confidence", bar_only[2])  # the bar alone again
+    undo.click()  # back to the bar alone
+    expect(result).to_have_attribute("data-confidence", bar_only[2])
     assert result_attributes(result) == bar_only
+    stroke(page, *diagonal)  # drawing on after Undo keeps the strokes before it
+    expect(result).not_to_have_attribute("data-confidence", bar_only[2])
+    expect(result).to_have_attribute("data-digit", "7")
+
+    undo.click()
+    expect(result).to_have_attribute("data-confidence", bar_only[2])
     undo.click()
     expect(result).to_have_attribute("data-status", "empty")
     expect(undo).to_be_disabled()
-
-    stroke(page, (0.5, 0.18), (0.5, 0.5), (0.5, 0.82))  # the canvas still draws after undo
+    draw_one(page)
     expect(result).to_have_attribute("data-digit", "1")
 
 

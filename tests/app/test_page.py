@@ -103,7 +103,10 @@ def drawn(monkeypatch):
         image = None
 
         def __call__(self, **kwargs):
-            return types.SimpleNamespace(image_data=self.image, json_data=None)
+            # Like the real canvas: nothing reported until drawn on, then the picture and a stroke.
+            if self.image is None:
+                return types.SimpleNamespace(image_data=None, json_data=None)
+            return types.SimpleNamespace(image_data=self.image, json_data={"objects": [{"type": "path"}]})
 
     canvas = Canvas()
     monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=canvas))
