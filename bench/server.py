@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
@@ -91,12 +91,7 @@ def served(page: Page, data_dir: str):
             time.sleep(0.05)
         yield url, process, time.perf_counter() - started
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

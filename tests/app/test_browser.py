@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -76,12 +76,7 @@ def server(browser, tmp_path_factory):
             time.sleep(0.2)
         yield url, data_dir
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture
