@@ -66,7 +66,7 @@ def run_page(tmp_path=None, **state) -> AppTest:
 
 
 def results(at: AppTest, kind: str = "digit-result") -> list[str]:
-    return [m.value for m in at.markdown if f'class="{kind}"' in m.value]
+    return [m.value for m in [*at.markdown, *at.get("html")] if f'class="{kind}"' in m.value]
 
 
 def sidebar_text(at: AppTest) -> str:
