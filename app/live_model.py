@@ -16,7 +16,7 @@ import os
 import threading
 from pathlib import Path
 
-from app.recognizer import DEFAULT_MODEL, PROJECT_ROOT, ModelError, Recognizer
+from app.recognizer import DEFAULT_MODEL, PROJECT_ROOT, ModelError, Recognizer, project_path
 
 MODEL_FILES = {"fp32": "digit_cnn.onnx", "int8": "digit_cnn.int8.onnx"}
 
@@ -25,11 +25,7 @@ class LiveModel:
     """The model at `path`, reloaded when the file changes on disk; a broken or half-written new file never replaces a working model."""
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        # As Recognizer.load: relative paths are taken from the project root unless they exist here.
-        if not path.is_absolute() and not path.exists():
-            path = PROJECT_ROOT / path
-        self._path = path
+        self._path = project_path(path)  # as Recognizer.load takes it
         self._lock = threading.Lock()
         self._seen: object = ()  # the file's stamp at the last attempt; () = never tried
         # (recognizer, problem) replaced as one tuple, so readers never see half of an update.
@@ -86,9 +82,7 @@ class LiveModel:
 
 def available_models(models_dir: str | Path = DEFAULT_MODEL.parent) -> dict[str, Path]:
     """{"fp32": .../digit_cnn.onnx, "int8": .../digit_cnn.int8.onnx}, only those that exist."""
-    models_dir = Path(models_dir)
-    if not models_dir.is_absolute() and not models_dir.exists():
-        models_dir = PROJECT_ROOT / models_dir
+    models_dir = project_path(models_dir)
     return {precision: models_dir / name for precision, name in MODEL_FILES.items() if (models_dir / name).is_file()}
 
 

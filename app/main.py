@@ -59,7 +59,7 @@ def main() -> None:
     settings = guarded(sidebar_ui)
     if settings is None:
         return
-    recognizer, problem, scheme, pen = settings
+    live, (recognizer, problem), scheme, pen = settings
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
@@ -68,7 +68,7 @@ def main() -> None:
     draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
-        draw_fragment(recognizer, problem, scheme, pen)
+        draw_fragment(live, (recognizer, problem), scheme, pen)
     if upload.open:
         with upload:
             guarded(upload_ui, recognizer)
@@ -87,8 +87,9 @@ def guarded(ui, *args):
         return None
 
 
-def sidebar_ui() -> tuple[Recognizer | None, str | None, views.Scheme, int]:
-    """Settings and the model card; returns the model to use, its problem, pen colours and width."""
+def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views.Scheme, int]:
+    """Settings and the model card; returns the chosen model file's LiveModel, what it serves now
+    (recognizer, problem), pen colours and width."""
     paths = views.model_paths()
     with st.sidebar:
         st.markdown("### Pen")
@@ -102,32 +103,26 @@ def sidebar_ui() -> tuple[Recognizer | None, str | None, views.Scheme, int]:
                 "Precision", list(paths), horizontal=True, key="precision",
                 help="int8 is the same network quantised: about 4x smaller, nearly the same answers.",
             )
-        recognizer, problem = current_model(paths, precision)
+        live = live_model(str(paths[precision]))
+        recognizer, problem = live.current()
         if recognizer is not None:
             st.markdown(views.card_html(recognizer.card), unsafe_allow_html=True)
             if problem:
                 st.warning(problem)
         else:
             st.caption("No model loaded.")
-    return recognizer, problem, views.SCHEMES[scheme], pen
-
-
-def current_model(paths: dict | None = None, precision: str | None = None) -> tuple[Recognizer | None, str | None]:
-    """(recognizer, problem) for the chosen precision, as the model file is now."""
-    paths = paths or views.model_paths()
-    precision = precision or st.session_state.get("precision", "fp32")
-    return live_model(str(paths.get(precision, paths["fp32"]))).current()
+    return live, (recognizer, problem), views.SCHEMES[scheme], pen
 
 
 @st.fragment
-def draw_fragment(shown: Recognizer | None, problem: str | None, scheme: views.Scheme, pen: int) -> None:
+def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], scheme: views.Scheme, pen: int) -> None:
     """The Draw tab, rerun on its own after each stroke (a fragment): the sidebar, the title and
     the tabs stay as they are, which keeps stroke -> answer short. When the model has changed
     since the whole page last ran (a new export), the whole page reruns, so that the model card
     shows the new one too."""
-    if current_model() != (shown, problem):
+    if live.current() != shown:
         st.rerun()
-    guarded(draw_ui, shown, scheme, pen)
+    guarded(draw_ui, shown[0], scheme, pen)
 
 
 def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> None:

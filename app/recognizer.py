@@ -46,6 +46,15 @@ MARGIN_THRESHOLD = 0.30
 MAX_INK_FRACTION = 0.40
 
 
+def project_path(path: str | Path) -> Path:
+    """`path`, or, when it is relative and not found from here, the same path under the
+    project root (so `models/digit_cnn.onnx` works from any directory)."""
+    path = Path(path)
+    if not path.is_absolute() and not path.exists():
+        return PROJECT_ROOT / path
+    return path
+
+
 class ModelError(ValueError):
     """The model file is missing, unreadable or breaks the contract; the message says how to fix it."""
 
@@ -89,9 +98,7 @@ class Recognizer:
     def load(cls, path: str | Path | None = None) -> "Recognizer":
         """Load and check the ONNX model at `path` (default models/digit_cnn.onnx; relative
         paths are taken from the project root, not the current directory)."""
-        path = DEFAULT_MODEL if path is None else Path(path)
-        if not path.is_absolute() and not path.exists():
-            path = PROJECT_ROOT / path
+        path = DEFAULT_MODEL if path is None else project_path(path)
         try:
             data = path.read_bytes()
         except FileNotFoundError:

@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import urllib.request
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
@@ -47,3 +48,16 @@ def stop(process: subprocess.Popen, grace: float = 10) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def the_canvas(page, timeout_ms: float):
+    """The page's drawing surface (a Playwright locator), once there is exactly one: after Clear
+    or Undo a new canvas replaces the old, and for a moment both are in the page (inside the
+    component's shadow root, which locators see into and `document.querySelector` does not)."""
+    canvases = page.locator("canvas.upper-canvas")
+    deadline = time.monotonic() + timeout_ms / 1000
+    while canvases.count() != 1:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{canvases.count()} drawing canvases in the page after {timeout_ms:g} ms, expected 1")
+        page.wait_for_timeout(50)
+    return canvases

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop, the_canvas
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
@@ -119,15 +119,7 @@ def clear(page) -> None:
     page.wait_for_function(
         "s => document.querySelector(s)?.getAttribute('data-status') === 'empty'", arg=RESULT, timeout=STEP_TIMEOUT_MS
     )
-    # A new canvas replaces the old one; for a moment both can be in the page (inside the
-    # component's shadow root, which Playwright's locators see into and querySelector does not).
-    canvases = page.locator("canvas.upper-canvas")
-    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
-    while canvases.count() != 1:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{canvases.count()} canvases in the page after Clear, expected 1")
-        page.wait_for_timeout(50)
-    canvases.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    the_canvas(page, STEP_TIMEOUT_MS).wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
     page.wait_for_timeout(300)  # let the rerun that the click started finish before the next stroke
 
 

@@ -84,13 +84,7 @@ def training_views(images: np.ndarray, copies: int, seed: int, workers: int | No
 def not_digits(digits: np.ndarray, n: int, seed: int, workers: int | None = None) -> np.ndarray:
     """`n` normalised drawings that are not a single digit: uint8 (n, 28, 28), reproducible."""
     sizes = [CHUNK] * (n // CHUNK) + ([n % CHUNK] if n % CHUNK else [])
-    jobs = [(digits, size, seed, i) for i, size in enumerate(sizes)]
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or len(jobs) == 1:
-        parts = [_not_digit_chunk(*job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            parts = list(pool.map(_not_digit_chunk, *zip(*jobs)))
+    parts = _run(_not_digit_chunk, [(digits, size, seed, i) for i, size in enumerate(sizes)], workers)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
 
 
@@ -170,15 +164,20 @@ def _overlap(digits: np.ndarray, rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(field, "L")
 
 
-def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None) -> np.ndarray:
+def _run(fn, jobs: list[tuple], workers: int | None) -> list:
+    """fn(*job) for every job, in order: in a pool of worker processes (default: one per core),
+    or here when there is one worker or one job."""
     workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(jobs) == 1:
+        return [fn(*job) for job in jobs]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(fn, *zip(*jobs)))
+
+
+def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None) -> np.ndarray:
     chunks = np.array_split(np.arange(len(images)), max(1, -(-len(images) // CHUNK)))
     jobs = [(images[idx], copy, seed, i) for copy in copies for i, idx in enumerate(chunks)]
-    if workers == 1 or len(jobs) == 1:
-        parts = [_augment_chunk(*job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            parts = list(pool.map(_augment_chunk, *zip(*jobs)))
+    parts = _run(_augment_chunk, jobs, workers)
     n = len(chunks)
     return np.stack([np.concatenate(parts[c * n : (c + 1) * n]) for c in range(len(copies))])
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop, the_canvas
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -101,19 +101,9 @@ def upload_result(page):
     return page.locator(".upload-result")
 
 
-def the_canvas(page):
-    """The drawing surface, once there is exactly one: after Clear or Undo a new canvas replaces
-    the old, and for a moment both are in the page."""
-    canvases = page.locator("canvas.upper-canvas")
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while canvases.count() != 1 and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    return canvases
-
-
 def stroke(page, *points: tuple[float, float], steps: int = 8) -> None:
     """Draw one stroke through `points` (fractions of the canvas's width and height)."""
-    canvas = the_canvas(page)
+    canvas = the_canvas(page, TIMEOUT_MS)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
 
