@@ -5,7 +5,7 @@ TRAIN_VENV := .venv/train
 APP_PY := $(APP_VENV)/bin/python
 TRAIN_PY := $(TRAIN_VENV)/bin/python
 
-.PHONY: run test test-app test-train bench train export image clean-env browser
+.PHONY: run test test-app test-train bench train export image screenshot clean-env browser
 
 run: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/streamlit run app/main.py
@@ -31,6 +31,9 @@ bench: $(APP_VENV)/.installed $(TRAIN_VENV)/.installed browser
 
 image:
 	bash deploy/image.sh
+
+screenshot: $(APP_VENV)/.installed browser
+	$(APP_VENV)/bin/python -m bench.screenshot
 
 $(APP_VENV)/.installed: requirements-app.txt requirements-test.txt
 	$(PYTHON) -m venv $(APP_VENV)

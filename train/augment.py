@@ -60,9 +60,9 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
 
     stroke = rng.random()
-    if stroke < 0.35:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
+    if stroke < 0.5:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
         warped = warped.filter(ImageFilter.MaxFilter(rng.choice([3, 5, 7, 9, 11])))
-    elif stroke < 0.55:
+    elif stroke < 0.7:
         thinner = warped.filter(ImageFilter.MinFilter(3))  # thinner pen, unless it erases the digit
         if np.asarray(thinner).sum() > 0.4 * np.asarray(warped).sum():
             warped = thinner

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from train.model import MEMBERS
 from train.train import main, parse_args, train
 
 
@@ -22,6 +23,7 @@ def test_quick_run_learns(quick_run):
     assert saved["test_accuracy"] == report["test_accuracy"]
     assert set(saved) >= {"per_class_accuracy", "epochs", "wall_time_s", "parameters", "data_sha256", "versions", "seed"}
     assert len(saved["per_class_accuracy"]) == 10
+    assert saved["members"] == MEMBERS and len(saved["member_test_accuracy"]) == MEMBERS
 
 
 def test_same_seed_same_result(quick_run, tmp_path):
