@@ -61,3 +61,20 @@ def the_canvas(page, timeout_ms: float):
             raise TimeoutError(f"{canvases.count()} drawing canvases in the page after {timeout_ms:g} ms, expected 1")
         page.wait_for_timeout(50)
     return canvases
+
+
+def draw_stroke(page, *points: tuple[float, float], steps: int = 8, timeout_ms: float = 20_000) -> None:
+    """Draw one stroke with the mouse through `points` (fractions of the canvas's width and
+    height), `steps` mouse moves between each two points."""
+    canvas = the_canvas(page, timeout_ms)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    page.mouse.move(*at(points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*at(point), steps=steps)
+    page.mouse.up()

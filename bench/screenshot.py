@@ -9,7 +9,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, the_canvas
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke
 from bench.server import PAGES, RESULT, ROOT, STEP_TIMEOUT_MS, served
 
 # A 2 in canvas fractions: the arc, the diagonal, the base.
@@ -25,13 +25,7 @@ def capture(output: Path) -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
             page.goto(url)
-            box = the_canvas(page, STEP_TIMEOUT_MS).bounding_box()
-            at = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in TWO]
-            page.mouse.move(*at[0])
-            page.mouse.down()
-            for point in at[1:]:
-                page.mouse.move(*point, steps=6)
-            page.mouse.up()
+            draw_stroke(page, *TWO, steps=6, timeout_ms=STEP_TIMEOUT_MS)
             page.wait_for_function(
                 "s => document.querySelector(s)?.getAttribute('data-status') === 'ok'", arg=RESULT, timeout=STEP_TIMEOUT_MS
             )

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop, the_canvas
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop, the_canvas
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
@@ -105,12 +105,8 @@ def rss_mb(pid: int) -> float:
 
 def stroke(page, i: int) -> None:
     """One stroke of a 1, a little further right each time, in 10 mouse moves."""
-    box = page.locator("canvas.upper-canvas").bounding_box()
-    x = box["x"] + box["width"] * (0.35 + 0.05 * (i % 6))
-    page.mouse.move(x, box["y"] + 0.18 * box["height"])
-    page.mouse.down()
-    page.mouse.move(x, box["y"] + 0.82 * box["height"], steps=10)
-    page.mouse.up()
+    x = 0.35 + 0.05 * (i % 6)
+    draw_stroke(page, (x, 0.18), (x, 0.82), steps=10, timeout_ms=STEP_TIMEOUT_MS)
 
 
 def clear(page) -> None:

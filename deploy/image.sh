@@ -331,7 +331,7 @@ page_memory() {
         return
     fi
     step "page: a digit drawn in headless Chromium"
-    PAGE_RESULT=$(timeout 300 "$APP_PY" "$ROOT/deploy/page_check.py" "http://127.0.0.1:$port/") \
+    PAGE_RESULT=$(cd "$ROOT" && timeout 300 "$APP_PY" -m deploy.page_check "http://127.0.0.1:$port/") \
         || { $P logs "$SMOKE_NAME" 2>&1 | tail -n 20 >&2; die "the page did not show a prediction for a drawn digit"; }
     if [ "$PAGE_RESULT" = skipped ]; then
         echo "memory after a first prediction: not measured (no Chromium)"

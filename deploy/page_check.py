@@ -1,6 +1,6 @@
 """Draw a 1 in the served page with headless Chromium and print what the page read.
 
-    $ .venv/app/bin/python deploy/page_check.py http://127.0.0.1:8599/
+    $ .venv/app/bin/python -m deploy.page_check http://127.0.0.1:8599/     # from the project root
     {"status": "ok", "digit": "1", "confidence": "0.9991", "seconds": 3.2}
 
 deploy/image.sh runs it against the smoke-test container, then reads the server's memory: the
@@ -11,15 +11,13 @@ reason when the page shows no reading within TIMEOUT_MS.
 """
 
 import json
-import os
-import shutil
 import sys
 import time
 
 from playwright.sync_api import Error, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke
+
 TIMEOUT_MS = 60_000  # a cold server: first session, imports and model load
 
 
@@ -31,15 +29,8 @@ def draw_one(url: str) -> dict:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(url)
-            canvas = page.locator("canvas.upper-canvas")
-            canvas.scroll_into_view_if_needed()
             page.locator(".digit-result[data-status='empty']").wait_for()
-            box = canvas.bounding_box()
-            x = box["x"] + 0.5 * box["width"]
-            page.mouse.move(x, box["y"] + 0.18 * box["height"])
-            page.mouse.down()
-            page.mouse.move(x, box["y"] + 0.82 * box["height"], steps=10)
-            page.mouse.up()
+            draw_stroke(page, (0.5, 0.18), (0.5, 0.82), steps=10, timeout_ms=TIMEOUT_MS)
             result = page.locator(".digit-result:not([data-status='empty'])")
             result.wait_for()
             return {

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, free_port, healthy, stop, the_canvas
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop, the_canvas
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -101,20 +101,8 @@ def upload_result(page):
     return page.locator(".upload-result")
 
 
-def stroke(page, *points: tuple[float, float], steps: int = 8) -> None:
-    """Draw one stroke through `points` (fractions of the canvas's width and height)."""
-    canvas = the_canvas(page, TIMEOUT_MS)
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-
-    def at(point):
-        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
-
-    page.mouse.move(*at(points[0]))
-    page.mouse.down()
-    for point in points[1:]:
-        page.mouse.move(*at(point), steps=steps)
-    page.mouse.up()
+def stroke(page, *points: tuple[float, float]) -> None:
+    draw_stroke(page, *points, timeout_ms=TIMEOUT_MS)
 
 
 def draw_one(page) -> None:
