@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from train.strokes import redraw
+
 CANVAS = 280  # the app's canvas size in pixels
 
 
@@ -34,18 +36,9 @@ def _place(ink: Image.Image, rng: np.random.Generator, canvas: int = CANVAS) -> 
 
 
 def _pen(ink: Image.Image, width: int) -> Image.Image:
-    """Redraw the digit with a pen of about `width` pixels: its skeleton, dilated."""
-    binary = ink.point(lambda v: 255 if v > 100 else 0)
-    # Thin to a core by eroding while enough of the digit remains, then dilate to the pen width.
-    core = binary
-    for _ in range(12):
-        thinner = core.filter(ImageFilter.MinFilter(3))
-        if np.count_nonzero(np.asarray(thinner)) < 0.35 * np.count_nonzero(np.asarray(binary)):
-            break
-        core = thinner
-    if width > 1:
-        core = core.filter(ImageFilter.MaxFilter(width if width % 2 else width + 1))
-    return core.filter(ImageFilter.GaussianBlur(0.7))
+    """Redraw the digit with a round pen `width` pixels wide, as on the canvas: its skeleton,
+    traced with that pen."""
+    return redraw(ink, width)
 
 
 def centred(digit, rng):

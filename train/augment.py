@@ -1,7 +1,9 @@
 """Augmentation that makes MNIST look like what people draw and photograph.
 
 Each augmented digit is a random affine warp (rotation, shear, uneven scale: the slant and
-proportions of real handwriting) with a thicker or thinner stroke (pens and fingers), then
+proportions of real handwriting) with a thicker or thinner stroke (pens and fingers); a third
+of them are first redrawn along their skeleton with an even, round pen of any width from a
+fine pencil to a fat finger (`train/strokes.py`), as a canvas draws, then
 passes through `app.preprocess.to_model_input`, the same normalisation the app applies to a
 canvas or photo. Size and position on a canvas need no augmentation: that normalisation
 removes them, in training and in serving alike.
@@ -26,11 +28,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from app.preprocess import to_model_input
+from train.strokes import redraw
 
 UPSCALE = 2  # warp at 56x56 so the stroke-width changes are finer than one MNIST pixel
 MAX_ROTATION = 15.0  # degrees
 MAX_SHEAR = 0.3  # horizontal shear factor (slant)
 SCALE_RANGE = (0.8, 1.2)  # independent x and y scale: narrow, wide, tall, squat digits
+PEN_SHARE = 0.35  # of the copies redrawn with an even, round pen (train/strokes.py)
+PEN_UPSCALE = 4  # redrawn at 112x112, where a fine pen is still wider than a pixel
+PEN_RATIO = (0.02, 0.32)  # pen width over digit height, log-uniform (MNIST's: about 0.08-0.2)
 CHUNK = 2000  # digits per worker job; fixed, so results do not depend on the number of workers
 
 
@@ -41,8 +47,15 @@ def normalise(images: np.ndarray) -> np.ndarray:
 
 def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One random, realistic variant of a uint8 28x28 digit, normalised like app input."""
-    size = 28 * UPSCALE
+    stroke = rng.random()
+    redrawn = stroke < PEN_SHARE
+    size = 28 * (PEN_UPSCALE if redrawn else UPSCALE)
     big = Image.fromarray(digit, "L").resize((size, size), Image.Resampling.BICUBIC)
+    if redrawn:  # a canvas pen: one width end to end, from a fine pencil to a fat finger
+        box = big.point(_INK).getbbox()
+        height = (box[3] - box[1]) if box else size
+        ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
+        big = redraw(big, width=ratio * height, blur=rng.uniform(0.5, 1.2))
     angle = math.radians(rng.uniform(-MAX_ROTATION, MAX_ROTATION))
     shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR)
     sx, sy = rng.uniform(*SCALE_RANGE, size=2)
@@ -59,10 +72,9 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     coeffs = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
     warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
 
-    stroke = rng.random()
-    if stroke < 0.5:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
+    if PEN_SHARE <= stroke < 0.6:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
         warped = warped.filter(ImageFilter.MaxFilter(rng.choice([3, 5, 7, 9, 11])))
-    elif stroke < 0.7:
+    elif 0.6 <= stroke < 0.75:
         thinner = warped.filter(ImageFilter.MinFilter(3))  # thinner pen, unless it erases the digit
         if np.asarray(thinner).sum() > 0.4 * np.asarray(warped).sum():
             warped = thinner
@@ -188,6 +200,9 @@ def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int) -> np.n
         return normalise(images)
     rng = np.random.default_rng([seed, copy, chunk])
     return np.stack([augment_one(im, rng) for im in images])
+
+
+_INK = [255 if v > 100 else 0 for v in range(256)]
 
 
 def _to_uint8(x: np.ndarray | None) -> np.ndarray:

@@ -195,7 +195,7 @@ def train(args: argparse.Namespace) -> dict:
 def _cached_views(x_train: np.ndarray, args: argparse.Namespace, data_hash: str) -> np.ndarray:
     """Training views, cached by everything that determines them (data, seed, copies, and the
     code of the preprocessing and augmentation), so a rerun skips minutes of Pillow work."""
-    code = b"".join((PROJECT / f).read_bytes() for f in ("app/preprocess.py", "train/augment.py"))
+    code = b"".join((PROJECT / f).read_bytes() for f in ("app/preprocess.py", "train/augment.py", "train/strokes.py"))
     key = hashlib.sha256(code + f"{data_hash}{args.seed}{args.copies}{len(x_train)}{args.quick}".encode()).hexdigest()[:16]
     path = Path(args.cache_dir) / f"views-{key}.npy"
     if path.exists():
