@@ -37,3 +37,23 @@ def test_augment_one_keeps_the_digit_visible(mnist):
     for digit in mnist.x_train[:50]:
         out = augment_one(digit, rng)
         assert out.max() > 200 and (out > 128).sum() >= 20
+
+
+def test_elastic_wobble_bends_strokes_without_moving_the_digit(mnist):
+    from PIL import Image
+
+    from train.augment import _elastic
+
+    rng = np.random.default_rng(0)
+    for digit in mnist.x_train[:20]:
+        image = Image.fromarray(digit).resize((112, 112), Image.Resampling.BICUBIC)
+        before = np.asarray(image, dtype=float)
+        after = np.asarray(_elastic(image, rng, scale=4), dtype=float)
+        assert after.shape == before.shape
+        for axis in (0, 1):  # about as tall and as wide as it was (within 3 MNIST pixels)
+            extent = [np.ptp(np.nonzero((im > 128).any(axis=axis))[0]) for im in (before, after)]
+            assert abs(extent[0] - extent[1]) <= 3 * 4
+        ys, xs = np.mgrid[0:112, 0:112]
+        shift = [abs((m * after).sum() / after.sum() - (m * before).sum() / before.sum()) for m in (ys, xs)]
+        assert max(shift) < 2 * 4  # its centre moves by less than two MNIST pixels
+    assert np.abs(after - before).mean() > 1  # yet the strokes did move
