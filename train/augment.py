@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from app.preprocess import to_model_input
-from train.strokes import redraw
+from train.strokes import INK_LEVEL, redraw
 
 UPSCALE = 2  # warp at 56x56 so the stroke-width changes are finer than one MNIST pixel
 MAX_ROTATION = 15.0  # degrees
@@ -41,6 +41,7 @@ PEN_RATIO = (0.02, 0.32)  # pen width over digit height, log-uniform (MNIST's: a
 ELASTIC_SHARE = 1.0  # of the copies whose strokes wobble (half of them: MNIST 99.56 % at seed 1)
 ELASTIC_CELL = 8.0  # MNIST pixels between the wobble's independent control points
 ELASTIC_RMS = 1.2  # largest typical displacement, MNIST pixels
+_INK = [255 if v > INK_LEVEL else 0 for v in range(256)]  # Image.point table: the pen's ink
 CHUNK = 2000  # digits per worker job; fixed, so results do not depend on the number of workers
 
 
@@ -227,9 +228,6 @@ def _elastic(image: Image.Image, rng: np.random.Generator, scale: float) -> Imag
     top = a[y0, x0] * (1 - fx) + a[y0, x0 + 1] * fx
     bottom = a[y0 + 1, x0] * (1 - fx) + a[y0 + 1, x0 + 1] * fx
     return Image.fromarray(np.clip(top * (1 - fy) + bottom * fy + 0.5, 0, 255).astype(np.uint8), "L")
-
-
-_INK = [255 if v > 100 else 0 for v in range(256)]
 
 
 def _to_uint8(x: np.ndarray | None) -> np.ndarray:
