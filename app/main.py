@@ -202,9 +202,11 @@ def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -
     """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
     confirmation; a refusal is shown here and gives None."""
     prediction = result.prediction
+    # When the page says "not sure", a bare "Right?" would not say which guess it confirms.
+    confirm = "Right?" if result.status == "ok" else f"It's {prediction.digit}"
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         right = st.button(
-            "Right?", key=f"{key}-right", icon=":material/check:",
+            confirm, key=f"{key}-right", icon=":material/check:",
             help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
         )
         label = st.selectbox(

@@ -73,9 +73,10 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
 
     mode = image.mode
     if mode.startswith("I") or mode == "F":
-        # 16- and 32-bit grey: stretch the value range onto 0..255.
+        # 16- and 32-bit grey: stretch the value range onto 0..255. Values that all fit in
+        # 0..255 are 8-bit data in a wider container (a 16-bit reading would be all black).
         values = np.asarray(image.convert("F") if mode != "F" else image, dtype=np.float32)
-        top = 65535.0 if mode.startswith("I;16") or values.max() > 255 else 255.0
+        top = 65535.0 if values.max() > 255 else 255.0
         return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L"), None
     if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")

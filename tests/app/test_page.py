@@ -209,6 +209,23 @@ def test_draw_right_saves_original(drawn, seven, data_dir):
         assert saved.mode == "RGBA" and np.array_equal(np.asarray(saved), drawn.image)
 
 
+def test_not_sure_names_the_guess_it_would_save(drawn, mnist_digits, data_dir):
+    x, y = mnist_digits
+    assert (y[0], y[4]) == (7, 4)
+    two_digits = np.zeros((40, 40), np.uint8)  # a 7 and a 4 drawn over each other
+    two_digits[6:34, :28] = x[0]
+    two_digits[6:34, 12:] = np.maximum(two_digits[6:34, 12:], x[4])
+    drawn.image = canvas_of(two_digits)
+    at = run_page()
+    [result] = results(at)
+    assert 'data-status="uncertain" data-digit="4"' in result
+    assert at.button(key="draw-right").label == "It's 4"
+    at.button(key="draw-right").click().run()
+    assert not at.exception
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.label, example.predicted) == (4, 4)
+
+
 def test_draw_correction(drawn, seven, data_dir):
     drawn.image = canvas_of(seven)
     at = run_page()

@@ -121,6 +121,13 @@ def test_any_image_mode(mnist_digits, mode):
     assert similar(out, to_model_input(digit)) > (0.8 if mode == "1" else 0.9), mode
 
 
+def test_8_bit_values_in_a_16_bit_file_are_read_as_8_bit(mnist_digits):
+    digit = ImageOps.invert(on_canvas(mnist_digits[0][0], size=200, scale=6))
+    wide = Image.fromarray(np.asarray(digit).astype(np.uint16))
+    assert wide.mode == "I;16" and wide.getextrema()[1] <= 255
+    assert similar(to_model_input(wide), to_model_input(digit)) > 0.99
+
+
 def test_photo_of_paper(mnist_digits):
     """Dark ink on paper with uneven light, noise and JPEG compression."""
     digit = mnist_digits[0][0]
