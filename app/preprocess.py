@@ -73,11 +73,7 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
 
     mode = image.mode
     if mode.startswith("I") or mode == "F":
-        # 16- and 32-bit grey: stretch the value range onto 0..255. Values that all fit in
-        # 0..255 are 8-bit data in a wider container (a 16-bit reading would be all black).
-        values = np.asarray(image.convert("F") if mode != "F" else image, dtype=np.float32)
-        top = 65535.0 if values.max() > 255 else 255.0
-        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L"), None
+        return eight_bit_grey(image), None
     if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
     if image.mode != "RGBA":
@@ -95,6 +91,15 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
     backdrop = 255 if mean_drawn < 128 else 0
     return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop
+
+
+def eight_bit_grey(image: Image.Image) -> Image.Image:
+    """A 16- or 32-bit grey image ('I', 'I;16', 'F') as 8-bit 'L', its value range stretched
+    onto 0..255. Values that all fit in 0..255 are 8-bit data in a wider container and are
+    kept as they are (a 16-bit reading would be all black)."""
+    values = np.asarray(image.convert("F") if image.mode != "F" else image, dtype=np.float32)
+    top = 65535.0 if values.max() > 255 else 255.0
+    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
 
 
 def _array_to_image(array: np.ndarray) -> Image.Image:

@@ -26,6 +26,7 @@ from PIL import Image
 from app.dataset import DrawingStore, Example
 from app.images import ImageError, frames_note, open_image
 from app.live_model import available_models
+from app.preprocess import eight_bit_grey
 from app.recognizer import DEFAULT_MODEL, PROJECT_ROOT, Prediction, Recognizer
 
 MODEL_ENV = "DIGITS_MODEL"  # path of the fp32 model; the int8 one is looked for beside it
@@ -164,9 +165,7 @@ def example_caption(example: Example) -> str:
 def preview(image: Image.Image, side: int = 560) -> Image.Image:
     """A copy of an uploaded picture any browser can show (8-bit, at most `side` pixels)."""
     if image.mode.startswith("I") or image.mode == "F":
-        values = np.asarray(image, dtype=np.float32)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
-        image = Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
+        image = eight_bit_grey(image)
     elif image.mode not in ("L", "RGB", "RGBA"):
         image = image.convert("RGBA")
     image = image.copy()

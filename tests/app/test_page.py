@@ -339,6 +339,13 @@ def test_upload(recognizer, seven, kind):
     assert views.preview(upload.image).mode in ("L", "RGB", "RGBA")
 
 
+def test_preview_of_8_bit_values_in_a_16_bit_file(seven):
+    grey = photo_of(seven).convert("L")
+    wide = Image.fromarray(np.asarray(grey).astype(np.uint16))
+    assert wide.mode == "I;16"
+    assert np.array_equal(np.asarray(views.preview(wide)), np.asarray(views.preview(grey)))
+
+
 def test_upload_animated_gif(recognizer, seven):
     frames = [photo_of(seven).convert("RGB")] + [Image.new("RGB", (140, 140), c) for c in ("red", "blue")]
     data = png_bytes(frames[0], format="GIF", save_all=True, append_images=frames[1:], duration=100)
