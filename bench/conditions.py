@@ -35,12 +35,6 @@ def _place(ink: Image.Image, rng: np.random.Generator, canvas: int = CANVAS) -> 
     return out
 
 
-def _pen(ink: Image.Image, width: int) -> Image.Image:
-    """Redraw the digit with a round pen `width` pixels wide, as on the canvas: its skeleton,
-    traced with that pen."""
-    return redraw(ink, width)
-
-
 def centred(digit, rng):
     return _place(_ink(digit, 220), rng)
 
@@ -57,12 +51,18 @@ def anywhere(digit, rng):
     return _place(_ink(digit, int(rng.integers(60, 240))), rng)
 
 
+def pen(width: int) -> Callable[[np.ndarray, np.random.Generator], Image.Image]:
+    """A condition: the digit at the centred size, redrawn as on the canvas with a round pen
+    exactly `width` pixels wide (its skeleton traced with that pen, `train/strokes.py`)."""
+    return lambda digit, rng: _place(redraw(_ink(digit, 220), width), rng)
+
+
 def thin_pen(digit, rng):
-    return _place(_pen(_ink(digit, 220), int(rng.integers(3, 7))), rng)
+    return pen(int(rng.integers(3, 7)))(digit, rng)
 
 
 def thick_pen(digit, rng):
-    return _place(_pen(_ink(digit, 220), int(rng.integers(28, 40))), rng)
+    return pen(int(rng.integers(28, 40)))(digit, rng)
 
 
 def transparent(digit, rng):
@@ -175,4 +175,4 @@ def tutorial_input(image: Image.Image) -> np.ndarray:
     return np.asarray(gray.resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
 
 
-__all__ = ["CONDITIONS", "NON_DIGITS", "tutorial_input"]
+__all__ = ["CONDITIONS", "NON_DIGITS", "pen", "tutorial_input"]

@@ -7,6 +7,10 @@ canvas drawings or photos and recognised by the app's `Recognizer` (our preproce
 for comparison, by the same model fed the way tutorial apps do it (whole picture resized to
 28x28). Non-digits (scribbles, blobs, pictures) should come out "uncertain". Prints a Markdown
 table; target: >= 99 % on every condition.
+
+Then the same digits redrawn with an even pen of one width at a time, from a pencil to past the
+app's widest pen: what the pen's width costs, against what redrawing a scanned stroke with any
+even pen costs (compare "canvas, centred", the same digits before they are redrawn).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import time
 import numpy as np
 
 from app.recognizer import Recognizer
-from bench.conditions import CONDITIONS, NON_DIGITS, tutorial_input
+from bench.conditions import CONDITIONS, NON_DIGITS, pen, tutorial_input
+
+PEN_WIDTHS = (4, 10, 18, 28, 40)  # pixels, on the 220-pixel digit that the pen conditions draw
 
 
 def evaluate(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n_other: int = 200, seed: int = 0) -> dict:
@@ -44,7 +50,17 @@ def evaluate(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n_other: int 
             "not_sure": float(np.mean([r.status != "ok" for r in results])),
             "confident_digit": float(np.mean([r.status == "ok" for r in results])),
         }
-    return {"n": int(len(y)), "conditions": rows, "non_digits": others}
+    return {"n": int(len(y)), "conditions": rows, "non_digits": others, "pen_widths": pen_widths(recognizer, x, y, seed=seed)}
+
+
+def pen_widths(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, widths=PEN_WIDTHS, seed: int = 0) -> dict[int, float]:
+    """Accuracy on the digits redrawn with an even pen of each width."""
+    out = {}
+    for width in widths:
+        rng = np.random.default_rng(seed)
+        results = recognizer.predict_batch([pen(width)(digit, rng) for digit in x])
+        out[width] = float(np.mean([r.digit == label for r, label in zip(results, y)]))
+    return out
 
 
 def markdown(result: dict) -> str:
@@ -57,6 +73,9 @@ def markdown(result: dict) -> str:
     lines += ["", "| not a digit | \"not sure\" | confident digit |", "|---|---:|---:|"]
     for name, r in result["non_digits"].items():
         lines.append(f"| {name} | {r['not_sure']:.0%} | {r['confident_digit']:.0%} |")
+    widths = result["pen_widths"]
+    lines += ["", "| even pen, px (of a 220 px digit) | " + " | ".join(map(str, widths)) + " |", "|---|" + "---:|" * len(widths)]
+    lines.append("| our app | " + " | ".join(f"{a:.2%}" for a in widths.values()) + " |")
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from app.recognizer import Recognizer
 from bench.conditions import CONDITIONS, NON_DIGITS
+from bench.robustness import markdown, pen_widths
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,22 @@ def test_condition(recognizer, mnist_digits, condition):
     results = recognizer.predict_batch([CONDITIONS[condition](d, rng) for d in x[:200]])
     accuracy = np.mean([r.digit == label for r, label in zip(results, y[:200])])
     assert accuracy >= 0.975, f"{condition}: {accuracy:.1%}"
+
+
+def test_an_even_pen_of_any_width_is_read(recognizer, mnist_digits):
+    """From a pencil (4 px on a 220 px digit) to past the app's widest pen (40 px)."""
+    x, y = mnist_digits
+    accuracy = pen_widths(recognizer, x[:200], y[:200])
+    assert list(accuracy) == [4, 10, 18, 28, 40]
+    assert min(accuracy.values()) >= 0.975, accuracy
+
+
+def test_the_benchmark_table_shows_every_pen_width():
+    result = {"n": 2, "conditions": {}, "non_digits": {}, "pen_widths": {4: 0.5, 40: 1.0}}
+    assert markdown(result).splitlines()[-2:] == [
+        "|---|---:|---:|",
+        "| our app | 50.00% | 100.00% |",
+    ]
 
 
 @pytest.mark.parametrize("kind", list(NON_DIGITS))
