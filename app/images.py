@@ -4,8 +4,10 @@
 and TIFF only (never formats that run external programs, such as EPS), refuses files over
 `MAX_FILE_BYTES` and pictures over `MAX_PIXELS` before decoding a single pixel, decodes inside a
 try so truncated or corrupt files become a clear `ImageError`, keeps the first frame of animated
-GIFs and multi-page TIFFs (the number of frames is left in `image.info["frames"]`), and applies
-the camera's EXIF orientation.
+GIFs and multi-page TIFFs (the number of frames is left in `image.info["frames"]`), applies the
+camera's EXIF orientation, and averages pictures larger than `WORK_SIDE` down to it (the
+preprocessing works at 512 px), decoding the huge ones one at a time, so that several large
+uploads at once cannot exhaust the server's memory.
 
     >>> image = open_image("seven.jpg")              # or the bytes of an upload
     >>> open_image(b"hello")                         # ImageError: ... is not a picture ...
@@ -16,18 +18,23 @@ its 400 million pixels.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import threading
 import warnings
 from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from app.preprocess import shrunk
+
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a phone photo is a few MB; the page's upload limit is 10 MB
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; more is a mistake or a decompression bomb
-WORK_SIDE = 1024  # JPEGs are decoded at a reduced scale down to about this side
+WORK_SIDE = 1024  # larger pictures are averaged down to this side (JPEGs decoded at a reduced scale)
+LARGE_DECODE_PIXELS = 4 * WORK_SIDE * WORK_SIDE  # decoding more than this holds a process-wide lock
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # phones' MPO files open as JPEG
 FORMAT_NAMES = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 # Modes the preprocessing reads directly; anything else (CMYK, YCbCr, LAB, ...) becomes RGB.
@@ -37,6 +44,7 @@ _DIRECT_MODES = {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "I", "I
 # decoding, so Pillow's warning between the two would only repeat what we already enforce.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+_LARGE_DECODE = threading.Lock()
 
 
 class ImageError(ValueError):
@@ -75,9 +83,14 @@ def open_image(source: bytes | bytearray | memoryview | str | os.PathLike | Bina
     try:
         if image.format in ("JPEG", "MPO") and max(width, height) > WORK_SIDE:
             image.draft("RGB" if image.mode != "L" else "L", (WORK_SIDE, WORK_SIDE))
-        image.load()
-        # Only the pixels matter from here on: detach them from the file.
-        image = ImageOps.exif_transpose(image) if image.format in ("JPEG", "MPO", "TIFF") else image.copy()
+        # A huge picture costs hundreds of MB while it is decoded: one at a time per process.
+        with _LARGE_DECODE if image.width * image.height > LARGE_DECODE_PIXELS else contextlib.nullcontext():
+            image.load()
+            if image.format in ("JPEG", "MPO", "TIFF"):
+                ImageOps.exif_transpose(image, in_place=True)  # phones store photos sideways plus a flag
+            # Only the pixels matter from here on: a new image, detached from the file; a huge
+            # one averaged down at once, so that its full-size decode is freed here.
+            image = shrunk(image, WORK_SIDE) if max(image.size) > WORK_SIDE else image.copy()
     except Exception as exc:  # truncated data, a bad chunk, a decoder error
         raise ImageError(f"{name} is damaged or incomplete and cannot be decoded ({_reason(exc)})") from None
     if image.mode not in _DIRECT_MODES:

@@ -68,8 +68,7 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
         image = ImageOps.exif_transpose(image)  # phone photos are stored sideways plus a flag
     if max(image.size) > WORK_SIZE:
         image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEGs decode at a reduced scale
-        image = image.copy()
-        image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BOX)
+        image = shrunk(image, WORK_SIZE)
 
     mode = image.mode
     if mode.startswith("I") or mode == "F":
@@ -91,6 +90,19 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
     backdrop = 255 if mean_drawn < 128 else 0
     return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop
+
+
+def shrunk(image: Image.Image, side: int) -> Image.Image:
+    """A new image that fits in side x side, every pixel of `image` averaged in (a box filter:
+    a thin stroke fades but is never skipped). Palette, 1-bit and 16-bit pictures first become
+    the grey (with alpha if transparent) or 32-bit grey they show: Pillow averages only those."""
+    if image.mode in ("1", "P", "PA"):
+        transparent = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("LA" if transparent else "L")
+    elif image.mode.startswith("I;16"):
+        image = image.convert("I")
+    scale = side / max(image.size)
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BOX)
 
 
 def eight_bit_grey(image: Image.Image) -> Image.Image:

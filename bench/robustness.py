@@ -8,8 +8,8 @@ for comparison, by the same model fed the way tutorial apps do it (whole picture
 28x28). Non-digits (scribbles, blobs, pictures) should come out "uncertain". Prints a Markdown
 table; target: >= 99 % on every condition.
 
-Then the same digits redrawn with an even pen of one width at a time, from a pencil to past the
-app's widest pen: what the pen's width costs, against what redrawing a scanned stroke with any
+Then the same digits redrawn with an even pen of one width at a time, from a pencil to the app's
+widest pen (40 px): what the pen's width costs, against what redrawing a scanned stroke with any
 even pen costs (compare "canvas, centred", the same digits before they are redrawn).
 """
 

@@ -2,14 +2,19 @@
 
 import io
 import struct
+import threading
+import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from app.images import MAX_FILE_BYTES, MAX_PIXELS, ImageError, frames_note, open_image
+from app import images
+from app.images import LARGE_DECODE_PIXELS, MAX_FILE_BYTES, MAX_PIXELS, WORK_SIDE, ImageError, frames_note, open_image
+from app.preprocess import to_model_input
 
 
 def encoded(image: Image.Image, fmt: str, **options) -> bytes:
@@ -137,6 +142,45 @@ def test_pixel_limit_allows_large_photos():
     # as only the header claims that size).
     with pytest.raises(ImageError, match="damaged or incomplete"):
         open_image(png_claiming(7000, 7000))
+
+
+def test_large_pictures_are_averaged_down_to_the_working_size():
+    image = open_image(encoded(Image.new("RGB", (6000, 3000), "white"), "PNG"))
+    assert image.size == (WORK_SIDE, WORK_SIDE // 2)
+    assert image.getpixel((10, 10)) == (255, 255, 255)
+
+
+def test_large_16_bit_scan():
+    array = np.full((3000, 2000), 60000, np.uint16)  # light paper
+    array[600:2400, 900:1100] = 2000  # a dark stroke: a 1
+    image = open_image(encoded(Image.fromarray(array), "PNG"))
+    assert max(image.size) == WORK_SIDE
+    assert to_model_input(image) is not None
+
+
+def test_huge_pictures_are_decoded_one_at_a_time(monkeypatch):
+    """Several large uploads at once do not each hold a full-size decode in memory."""
+    inside = most = 0
+    count = threading.Lock()
+    real = images.shrunk
+
+    def slow_shrunk(image, side):
+        nonlocal inside, most
+        with count:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.2)
+        with count:
+            inside -= 1
+        return real(image, side)
+
+    monkeypatch.setattr(images, "shrunk", slow_shrunk)
+    side = int(LARGE_DECODE_PIXELS**0.5) + 1
+    data = encoded(Image.new("L", (side, side)), "PNG")
+    with ThreadPoolExecutor(3) as pool:
+        opened = list(pool.map(open_image, [data] * 3))
+    assert most == 1
+    assert [image.size for image in opened] == [(WORK_SIDE, WORK_SIDE)] * 3
 
 
 @pytest.mark.parametrize("orientation, size", [(1, (40, 20)), (3, (40, 20)), (6, (20, 40)), (8, (20, 40))])

@@ -31,7 +31,7 @@ def test_condition(recognizer, mnist_digits, condition):
 
 
 def test_an_even_pen_of_any_width_is_read(recognizer, mnist_digits):
-    """From a pencil (4 px on a 220 px digit) to past the app's widest pen (40 px)."""
+    """From a pencil (4 px on a 220 px digit) to the app's widest pen (40 px)."""
     x, y = mnist_digits
     accuracy = pen_widths(recognizer, x[:200], y[:200])
     assert list(accuracy) == [4, 10, 18, 28, 40]
