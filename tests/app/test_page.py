@@ -318,13 +318,16 @@ def photo_of(digit: np.ndarray) -> Image.Image:
 
 @pytest.mark.parametrize(
     "kind",
-    ["cmyk jpeg", "16-bit png", "palette gif", "webp", "bmp", "tiff", "rgba png"],
+    ["cmyk jpeg", "16-bit png", "16-bit scan, 2400 px", "palette gif", "webp", "bmp", "tiff", "rgba png"],
 )
 def test_upload(recognizer, seven, kind):
     photo = photo_of(seven)
     data = {
         "cmyk jpeg": lambda: png_bytes(photo.convert("CMYK"), format="JPEG", quality=90),
         "16-bit png": lambda: png_bytes(Image.fromarray(np.asarray(photo).astype(np.uint16) * 257), format="PNG"),
+        "16-bit scan, 2400 px": lambda: png_bytes(
+            Image.fromarray(np.asarray(photo.resize((2400, 2400))).astype(np.uint16) * 257), format="PNG"
+        ),
         "palette gif": lambda: png_bytes(photo.convert("P"), format="GIF"),
         "webp": lambda: png_bytes(photo, format="WEBP", quality=90),
         "bmp": lambda: png_bytes(photo, format="BMP"),
