@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from app.preprocess import DIGIT_BOX, IMAGE_SIZE, to_model_input
+from app.preprocess import DIGIT_BOX, IMAGE_SIZE, shrunk, to_model_input
 
 
 def on_canvas(digit, size=280, scale=10.0, at=None, thicken=0):
@@ -134,6 +134,16 @@ def test_pictures_larger_than_the_working_size_in_any_mode(mode):
     else:
         image = grey.convert(mode)
     assert similar(to_model_input(image), to_model_input(grey)) > 0.95, mode
+
+
+def test_a_picture_with_alpha_is_shrunk_a_band_at_a_time_as_if_whole():
+    pixels = np.random.default_rng(0).integers(0, 256, (1999, 777, 4), dtype=np.uint8)
+    image = Image.fromarray(pixels, "RGBA")
+    banded = np.asarray(shrunk(image, 512), dtype=int)
+    whole = np.asarray(image.resize((199, 512), Image.Resampling.BOX), dtype=int)
+    assert banded.shape == whole.shape
+    assert np.abs(banded[..., 3] - whole[..., 3]).max() <= 1  # alpha: rounding only
+    assert np.abs(banded - whole).mean() < 1  # colours under faint alpha differ a little more
 
 
 def test_8_bit_values_in_a_16_bit_file_are_read_as_8_bit(mnist_digits):
