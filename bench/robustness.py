@@ -30,15 +30,12 @@ PEN_WIDTHS = (4, 10, 18, 28, 40)  # pixels, on the 220-pixel digit that the pen 
 def evaluate(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n_other: int = 200, seed: int = 0) -> dict:
     rows = {}
     for name, make in CONDITIONS.items():
-        rng = np.random.default_rng(seed)
-        images = [make(digit, rng) for digit in x]
-        results = recognizer.predict_batch(images)
-        digits = np.array([-1 if r.digit is None else r.digit for r in results])
+        images, results = _drawn(recognizer, make, x, seed)
         tutorial = recognizer.session.run(
             ["probabilities"], {"image": np.stack([tutorial_input(im) for im in images])[..., None]}
         )[0].argmax(axis=1)
         rows[name] = {
-            "accuracy": float((digits == y).mean()),
+            "accuracy": _accuracy(results, y),
             "uncertain": float(np.mean([r.status != "ok" for r in results])),
             "tutorial_accuracy": float((tutorial == y).mean()),
         }
@@ -55,12 +52,18 @@ def evaluate(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n_other: int 
 
 def pen_widths(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, widths=PEN_WIDTHS, seed: int = 0) -> dict[int, float]:
     """Accuracy on the digits redrawn with an even pen of each width."""
-    out = {}
-    for width in widths:
-        rng = np.random.default_rng(seed)
-        results = recognizer.predict_batch([pen(width)(digit, rng) for digit in x])
-        out[width] = float(np.mean([r.digit == label for r, label in zip(results, y)]))
-    return out
+    return {width: _accuracy(_drawn(recognizer, pen(width), x, seed)[1], y) for width in widths}
+
+
+def _drawn(recognizer: Recognizer, make, x: np.ndarray, seed: int) -> tuple[list, list]:
+    """Every digit drawn by the condition `make` (one rng, from `seed`), and what the app reads."""
+    rng = np.random.default_rng(seed)
+    images = [make(digit, rng) for digit in x]
+    return images, recognizer.predict_batch(images)
+
+
+def _accuracy(results, labels) -> float:
+    return float(np.mean([r.digit == label for r, label in zip(results, labels)]))
 
 
 def markdown(result: dict) -> str:
