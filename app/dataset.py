@@ -34,9 +34,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ROOT = PROJECT_ROOT / "data" / "drawings"
-ENV_VAR = "DIGITS_DATA_DIR"
+from app.contract import data_dir
+
 INDEX_NAME = "index.jsonl"
 MAX_SIDE = 2000  # larger pictures are refused: a canvas is a few hundred pixels
 MAX_PIXELS = 4_000_000
@@ -69,7 +68,7 @@ class DrawingStore:
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         if root is None:
-            root = os.environ.get(ENV_VAR) or DEFAULT_ROOT
+            root = data_dir()
         self.root = Path(root)
         self.index_path = self.root / INDEX_NAME
 

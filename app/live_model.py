@@ -16,9 +16,8 @@ import os
 import threading
 from pathlib import Path
 
-from app.recognizer import DEFAULT_MODEL, PROJECT_ROOT, ModelError, Recognizer, project_path
-
-MODEL_FILES = {"fp32": "digit_cnn.onnx", "int8": "digit_cnn.int8.onnx"}
+from app.contract import MODEL_FILES, MODELS_DIR, PROJECT_ROOT, project_path
+from app.recognizer import ModelError, Recognizer
 
 
 class LiveModel:
@@ -80,7 +79,7 @@ class LiveModel:
             return str(self._path)
 
 
-def available_models(models_dir: str | Path = DEFAULT_MODEL.parent) -> dict[str, Path]:
+def available_models(models_dir: str | Path = MODELS_DIR) -> dict[str, Path]:
     """{"fp32": .../digit_cnn.onnx, "int8": .../digit_cnn.int8.onnx}, only those that exist."""
     models_dir = project_path(models_dir)
     return {precision: models_dir / name for precision, name in MODEL_FILES.items() if (models_dir / name).is_file()}

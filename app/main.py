@@ -25,6 +25,7 @@ import streamlit as st  # noqa: E402
 from streamlit_drawable_canvas import st_canvas  # noqa: E402
 
 from app import views  # noqa: E402
+from app.contract import model_paths  # noqa: E402
 from app.dataset import DrawingStore  # noqa: E402
 from app.live_model import LiveModel  # noqa: E402
 from app.recognizer import Recognizer  # noqa: E402
@@ -90,7 +91,7 @@ def guarded(ui, *args):
 def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views.Scheme, int]:
     """Settings and the model card; returns the chosen model file's LiveModel, what it serves now
     (recognizer, problem), pen colours and width."""
-    paths = views.model_paths()
+    paths = model_paths()
     with st.sidebar:
         st.markdown("### Pen")
         scheme = st.radio("Colours", list(views.SCHEMES), key="scheme", label_visibility="collapsed")

@@ -18,8 +18,8 @@ import math
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
-IMAGE_SIZE = 28  # side of the model's input, as in MNIST
-DIGIT_BOX = 20  # the digit's bounding box is scaled to fit this square, as in MNIST
+from app.contract import DIGIT_BOX, IMAGE_SIZE
+
 WORK_SIZE = 512  # larger pictures are reduced to this longest side before anything else
 BAND_ROWS = 64  # output rows made at a time when a picture with alpha is reduced
 STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
@@ -30,11 +30,6 @@ MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty picture, not a digi
 # Lookup tables for Image.point: above-threshold pixels to 255, the rest to 0.
 _THRESHOLDS = [[255 if v > t else 0 for v in range(256)] for t in range(256)]
 
-PREPROCESSING_CONTRACT = (
-    "28x28 float32 in 0..1, white digit on black; ink found against the background "
-    "(either polarity, alpha-aware), contrast-normalised, bounding box scaled into 20x20 keeping "
-    "aspect ratio, centred by centre of mass in the 28x28 field (as MNIST)"
-)
 
 
 def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:

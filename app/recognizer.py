@@ -9,8 +9,7 @@ The contract (input `image` float32 [N, 28, 28, 1], output `probabilities` [N, 1
 when the file is loaded, so a wrong or broken file fails at once with a `ModelError` that says
 what to do, never later in the middle of a prediction. One onnxruntime session per file, one
 thread per call (the page serves many people; each call should be short, not parallel), safe to
-share between threads. `predict` on a 280x280 canvas takes about a millisecond, preprocessing
-included.
+share between threads.
 """
 
 from __future__ import annotations
@@ -24,14 +23,8 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image
 
-from app.preprocess import IMAGE_SIZE, to_model_input
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "digit_cnn.onnx"
-INPUT_NAME = "image"
-OUTPUT_NAME = "probabilities"
-NUM_CLASSES = 10
-MAKE_MODEL = "`make train && make export` (or restore the committed model with `git checkout models/`)"
+from app.contract import DEFAULT_MODEL, IMAGE_SIZE, INPUT_NAME, MAKE_MODEL, NUM_CLASSES, OUTPUT_NAME, as_model_batch, project_path
+from app.preprocess import to_model_input
 
 # "ok" needs both: the top digit this probable, and this far ahead of the runner-up. The model
 # was taught to spread its probabilities over all ten digits for things that are not a digit
@@ -44,15 +37,6 @@ MARGIN_THRESHOLD = 0.30
 # A model input this full of ink is a blot or a scribble, however sure the model is: MNIST
 # digits cover at most about a third of the 28x28 field.
 MAX_INK_FRACTION = 0.40
-
-
-def project_path(path: str | Path) -> Path:
-    """`path`, or, when it is relative and not found from here, the same path under the
-    project root (so `models/digit_cnn.onnx` works from any directory)."""
-    path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        return PROJECT_ROOT / path
-    return path
 
 
 class ModelError(ValueError):
@@ -134,8 +118,7 @@ class Recognizer:
         model_input = to_model_input(image)
         if model_input is None:
             return EMPTY
-        probabilities = self.session.run([OUTPUT_NAME], {INPUT_NAME: model_input[None, :, :, None]})[0][0]
-        return _judge(probabilities, model_input)
+        return _judge(self.probabilities(model_input[None])[0], model_input)
 
     def predict_batch(self, images: list) -> list[Prediction]:
         """Predictions for many pictures, with one call to the model for all that have ink."""
@@ -148,8 +131,7 @@ class Recognizer:
 
     def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
         """Raw model output for a stack of 28x28 model inputs: float32 [N, 10]."""
-        batch = np.ascontiguousarray(model_inputs, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+        return self.session.run([OUTPUT_NAME], {INPUT_NAME: as_model_batch(model_inputs)})[0]
 
     def evidence(self, prediction: Prediction, patch: int = 6, stride: int = 3) -> np.ndarray | None:
         """Why the model chose `prediction.digit`: a 28x28 map, positive where covering up the

@@ -25,11 +25,8 @@ from PIL import Image
 
 from app.dataset import DrawingStore, Example
 from app.images import ImageError, frames_note, open_image
-from app.live_model import available_models
 from app.preprocess import eight_bit_grey
-from app.recognizer import DEFAULT_MODEL, PROJECT_ROOT, Prediction, Recognizer
-
-MODEL_ENV = "DIGITS_MODEL"  # path of the fp32 model; the int8 one is looked for beside it
+from app.recognizer import Prediction, Recognizer
 INPUT_ZOOM = 4  # the 28x28 model input is shown at 112x112, each pixel a crisp 4x4 block
 SUPPORT_RGB = np.array([230, 57, 70], dtype=np.float32)  # red: ink that made it this digit
 AGAINST_RGB = np.array([58, 134, 255], dtype=np.float32)  # blue: ink that argued against it
@@ -74,20 +71,6 @@ class Upload:
     image: Image.Image | None
     error: str | None = None
     note: str | None = None
-
-
-def model_paths(environ: dict | None = None) -> dict[str, Path]:
-    """{"fp32": path, "int8": path}: fp32 from $DIGITS_MODEL (default models/digit_cnn.onnx), always
-    present even when the file is missing; int8 only when digit_cnn.int8.onnx exists beside it."""
-    environ = os.environ if environ is None else environ
-    fp32 = Path(environ.get(MODEL_ENV) or DEFAULT_MODEL).expanduser()
-    if not fp32.is_absolute():
-        fp32 = fp32.resolve() if fp32.exists() else PROJECT_ROOT / fp32
-    paths = {"fp32": fp32}
-    int8 = available_models(fp32.parent).get("int8")
-    if int8 is not None:
-        paths["int8"] = Path(int8)
-    return paths
 
 
 def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | None) -> Result:

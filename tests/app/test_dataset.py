@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from app import dataset
+from app.contract import PROJECT_ROOT
 from app.dataset import DrawingStore, Example, load_labelled
 
 FILE_RE = re.compile(r"(\d)/\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}\.png")
@@ -303,7 +304,7 @@ def test_data_dir_env_var(tmp_path, monkeypatch):
 
 def test_data_dir_default(monkeypatch):
     monkeypatch.delenv("DIGITS_DATA_DIR", raising=False)
-    assert DrawingStore().root == dataset.PROJECT_ROOT / "data" / "drawings"
+    assert DrawingStore().root == PROJECT_ROOT / "data" / "drawings"
 
 
 # Concurrency: every save from every thread of every process must end up as one complete PNG

@@ -20,6 +20,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from app import views
+from app.contract import model_paths
 from app.dataset import DrawingStore
 from app.recognizer import Prediction, Recognizer
 
@@ -442,11 +443,11 @@ def test_save_feedback_unwritable(tmp_path):
 
 def test_model_paths(tmp_path):
     fp32 = model_dir(tmp_path, TINY_A)
-    assert views.model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32}
+    assert model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32}
     model_dir(tmp_path, TINY_A, TINY_B)
     int8 = fp32.with_name("digit_cnn.int8.onnx")
-    assert views.model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32, "int8": int8}
-    assert views.model_paths({})["fp32"].name == "digit_cnn.onnx"
+    assert model_paths({"DIGITS_MODEL": str(fp32)}) == {"fp32": fp32, "int8": int8}
+    assert model_paths({})["fp32"].name == "digit_cnn.onnx"
 
 
 def test_counts_chart():

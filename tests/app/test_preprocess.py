@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from app.preprocess import DIGIT_BOX, IMAGE_SIZE, shrunk, to_model_input
+from app.contract import DIGIT_BOX, IMAGE_SIZE
+from app.preprocess import shrunk, to_model_input
 
 
 def on_canvas(digit, size=280, scale=10.0, at=None, thicken=0):
