@@ -5,7 +5,7 @@ TRAIN_VENV := .venv/train
 APP_PY := $(APP_VENV)/bin/python
 TRAIN_PY := $(TRAIN_VENV)/bin/python
 
-.PHONY: run test lint test-app test-train bench train export image screenshot clean-env browser
+.PHONY: run test lint test-app test-train bench capacity scaleout train export image screenshot clean-env browser nginx
 
 run: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/streamlit run app/main.py
@@ -17,7 +17,7 @@ test: lint test-app test-train
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
 
-test-app: $(APP_VENV)/.installed browser
+test-app: $(APP_VENV)/.installed browser nginx
 	$(APP_PY) -m pytest tests/app tests/deploy
 
 test-train: $(TRAIN_VENV)/.installed
@@ -31,6 +31,15 @@ export: $(TRAIN_VENV)/.installed
 
 bench: $(APP_VENV)/.installed $(TRAIN_VENV)/.installed browser
 	$(TRAIN_PY) -m bench
+
+# One server's capacity on one core, memory per session and after 1,000 visitors (~12 min), and
+# two replicas behind nginx with one killed mid-run (~1 min); figures in bench/out/.
+capacity: $(APP_VENV)/.installed $(TRAIN_VENV)/.installed
+	$(APP_PY) -m bench.capacity
+	$(TRAIN_PY) -m bench.capacity --plot
+
+scaleout: $(APP_VENV)/.installed nginx
+	$(APP_PY) -m bench.scaleout
 
 image:
 	bash deploy/image.sh
@@ -51,6 +60,10 @@ $(TRAIN_VENV)/.installed: requirements-train.txt requirements-app.txt requiremen
 # Debian's Chromium for the real-browser tests (Playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium missing: browser tests will be skipped"; }
+
+# Debian's nginx for the two-replica failover test and bench.scaleout (run as our own process).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq nginx >/dev/null) || echo "nginx missing: the failover test will be skipped"; }
 
 clean-env:
 	rm -rf .venv

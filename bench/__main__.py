@@ -2,7 +2,9 @@
 
     $ make bench           # or: .venv/train/bin/python -m bench [--quick]
 
-Writes bench/out/results.json and prints the figures. Runs in the training environment because it
+Writes bench/out/results.json (and bench/out/load.json) and prints the figures. The capacity
+curve and the scale-out run take longer and run on their own: `python -m bench.capacity`,
+`python -m bench.scaleout`. Runs in the training environment because it
 compares against Keras; the app itself is measured exactly as served (a `streamlit run`
 process and a real Chromium for the page figures).
 """
@@ -12,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import robustness, server, speed
+from bench import load, robustness, server, speed
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
@@ -28,6 +30,9 @@ def main(argv=None) -> int:
     print("== server: start-up, memory, stroke-to-prediction in Chromium", flush=True)
     results["server"] = server.main(strokes=5 if args.quick else 30)
     print(json.dumps(results["server"], indent=2), flush=True)
+    print("== load: simulated visitors on the page's protocol, server on CPU 0", flush=True)
+    users, seconds = ("5", "10") if args.quick else ("25", "30")
+    results["load"] = load.main(["--users", users, "--seconds", seconds, "--server-cpus", "0", "--out", str(OUT.parent / "load.json")])
     print("== robustness", flush=True)
     results["robustness"] = robustness.main(["--n", "200" if args.quick else "2000"])
     OUT.write_text(json.dumps(results, indent=2) + "\n")

@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import replica
@@ -41,8 +42,10 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def loopback_hosts(n: int) -> list[str | None]:
-    """`n` loopback source addresses (127.0.0.11, .12, ...), or the default one when n is 0."""
-    return [f"127.0.0.{11 + i}" for i in range(n)] if n else [None]
+    """`n` loopback source addresses, or the default one when n is 0: 127.0.1.1, 127.0.2.1, ...
+    (all of 127/8 is loopback), one /24 each, since nginx's `ip_hash` keys on an IPv4 address's
+    first three bytes: 127.0.0.11 and 127.0.0.12 are one client to it."""
+    return [f"127.0.{1 + i}.1" for i in range(n)] if n else [None]
 
 
 async def crowd(url: str, users: int, seconds: float, interval: float = 2.0, visits: int | None = None,
@@ -135,6 +138,7 @@ def main(argv=None) -> dict:
     p.add_argument("--hosts", type=int, default=0, help="spread visitors over this many 127.0.0.x source addresses")
     p.add_argument("--server-cpus", help="with no --url: taskset CPU list for the server it starts, e.g. 0")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, help="also write the figures to this JSON file")
     args = p.parse_args(argv)
 
     data_dir = None
@@ -156,6 +160,9 @@ def main(argv=None) -> dict:
             shutil.rmtree(data_dir, ignore_errors=True)
     result = summary(tally, elapsed, args.users, args.interval, rss)
     print(json.dumps(result, indent=2) if args.json else report(result), flush=True)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

@@ -44,11 +44,14 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     failed_strokes: int = 0  # strokes lost to a dropped connection
     failed_actions: int = 0  # saves, uploads, Clear lost to a dropped connection
-    outages: list[tuple[float, float | None]] = field(default_factory=list)  # (dropped, answered again), wall clock
+    # (local address, stroke lost, next stroke answered or None), wall clock
+    outages: list[tuple[str, float, float | None]] = field(default_factory=list)
     hosts: dict[str, set] = field(default_factory=dict)  # local address -> server session ids seen
+    error_hosts: list[str] = field(default_factory=list)  # the local address of each error
 
-    def error(self, what: str) -> None:
+    def error(self, what: str, host: str = "default") -> None:
         self.errors.append(what)
+        self.error_hosts.append(host)
 
 
 def canvas_key(tab: Tab) -> str:
@@ -105,10 +108,10 @@ class Visitor:
                         await self.reconnect(lost="action")
                 done += 1
         except (PageError, OSError, websockets.ConnectionClosed) as exc:
-            tally.error(f"{type(exc).__name__}: {exc}")
+            tally.error(f"{type(exc).__name__}: {exc}", self.local_host)
         finally:
             if self.dropped_at is not None:
-                tally.outages.append((self.dropped_at, None))
+                tally.outages.append((self.local_host, self.dropped_at, None))
             await self.tab.close()
             tally.left += 1
 
@@ -142,7 +145,7 @@ class Visitor:
         self.tally.latencies_ms.append(ms)
         self.tally.answers += 1
         if self.dropped_at is not None:
-            self.tally.outages.append((self.dropped_at, time.time()))
+            self.tally.outages.append((self.local_host, self.dropped_at, time.time()))
             self.dropped_at = None
         return digit
 
