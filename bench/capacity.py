@@ -58,27 +58,33 @@ async def warm_up(url: str, drawings) -> None:
     await Visitor(url, drawings, Tally(), random.Random(0), interval=0.1).visit(time.monotonic() + 60, digits=1)
 
 
+def step(drawings, users: int, seconds: float, interval: float) -> dict:
+    """One point of the curve: a fresh server, `users` visitors for `seconds`."""
+    data_dir = tempfile.mkdtemp(prefix="capacity-")
+    app = server(data_dir)
+    peak = [0.0]
+
+    def sample(t: float, tally: Tally) -> None:
+        peak[0] = max(peak[0], app.rss_mib())
+
+    try:
+        asyncio.run(warm_up(app.url, drawings))
+        cpu_before = app.cpu_seconds()
+        tally, elapsed = asyncio.run(load.crowd(app.url, users, seconds, interval, drawings=drawings, sample=sample))
+        row = load.summary(tally, elapsed, users, interval, app.rss_mib())
+        row["server_rss_peak_mib"] = round(peak[0], 1)
+        row["server_cpu_cores"] = round((app.cpu_seconds() - cpu_before) / elapsed, 3)
+    finally:
+        replica.stop(app.process)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return row
+
+
 def curve(drawings, seconds: float, levels=LEVELS, interval: float = 2.0) -> list[dict]:
     rows = []
     for users in levels:
-        data_dir = tempfile.mkdtemp(prefix="capacity-")
-        app = server(data_dir)
-        try:
-            asyncio.run(warm_up(app.url, drawings))
-            peak = [0.0]
-            cpu_before = app.cpu_seconds()
-            tally, elapsed = asyncio.run(load.crowd(
-                app.url, users, seconds, interval, drawings=drawings,
-                sample=lambda t, _: peak.__setitem__(0, max(peak[0], app.rss_mib())),
-            ))
-            row = load.summary(tally, elapsed, users, interval, app.rss_mib())
-            row["server_rss_peak_mib"] = round(peak[0], 1)
-            row["server_cpu_cores"] = round((app.cpu_seconds() - cpu_before) / elapsed, 3)
-        finally:
-            replica.stop(app.process)
-            shutil.rmtree(data_dir, ignore_errors=True)
-        rows.append(row)
-        print(load.report(row), flush=True)
+        rows.append(step(drawings, users, seconds, interval))
+        print(load.report(rows[-1]) + f", server CPU {rows[-1]['server_cpu_cores']:.2f} cores", flush=True)
     return rows
 
 
