@@ -19,6 +19,7 @@ address sends both to one replica.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import time
 import uuid
@@ -99,6 +100,8 @@ class Tab:
         self.session_id: str | None = None
         self.page_hash = ""
         self.widgets: dict[str, str] = {}  # user key -> widget id, as the page last sent them
+        self.drawn: dict[str, int] = {}  # user key -> when the page last drew it (a counter)
+        self._sightings = itertools.count()
         self.fragment_of: dict[str, str] = {}  # widget id -> id of the fragment it belongs to
         self.states: dict[str, WidgetState] = {}  # widget id -> the state the browser holds
         self.reconnects = 0
@@ -243,6 +246,7 @@ class Tab:
         widget_id = proto.id
         key = widget_id.split("-", 2)[2] if widget_id.startswith("$$ID-") else widget_id
         self.widgets[key] = widget_id
+        self.drawn[key] = next(self._sightings)
         self.fragment_of[widget_id] = fragment_id
         seen.add(widget_id)
         if widget_id in self.states:

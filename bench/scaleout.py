@@ -84,6 +84,7 @@ def run(users: int = 16, hosts: int = 8, seconds: float = 40, kill_at: float = 1
         "killed_visitors": {
             "lost_strokes": tally.failed_strokes - sum(1 for h, _, _ in tally.outages if h in elsewhere),
             "lost_actions": tally.failed_actions,
+            "drawings_begun_again": tally.drawings_restarted,
             "answered_again": len(recovered), "never_answered_again": len(unrecovered),
             "recovery_s_max": round(max(s for _, s in recovered), 2) if recovered else None,
             "recovery_s_median": round(sorted(s for _, s in recovered)[len(recovered) // 2], 2) if recovered else None,

@@ -21,6 +21,7 @@ import websockets
 from bench.drawing import Drawing
 from bench.protocol import PageError, Run, Tab, attribute
 
+LOST = object()  # a stroke lost to a dropped connection
 RECONNECT_FOR = 30.0  # seconds a visitor keeps trying to reconnect before it gives up
 RECONNECT_EVERY = 0.5
 UPLOAD_SHARE = 0.2  # of finished drawings, followed by a visit to Upload with a picture
@@ -44,6 +45,7 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     failed_strokes: int = 0  # strokes lost to a dropped connection
     failed_actions: int = 0  # saves, uploads, Clear lost to a dropped connection
+    drawings_restarted: int = 0  # drawings begun again on a new session's empty canvas
     # (local address, stroke lost, next stroke answered or None), wall clock
     outages: list[tuple[str, float, float | None]] = field(default_factory=list)
     hosts: dict[str, set] = field(default_factory=dict)  # local address -> server session ids seen
@@ -54,15 +56,19 @@ class Tally:
         self.error_hosts.append(host)
 
 
+def latest(tab: Tab, pattern: str) -> str:
+    """The key matching `pattern` of the widget the page drew last."""
+    return max((k for k in tab.widgets if re.fullmatch(pattern, k)), key=tab.drawn.__getitem__)
+
+
 def canvas_key(tab: Tab) -> str:
-    """The current canvas's key (`canvas-<round>`: Clear and Save make a new one)."""
-    rounds = [int(k.split("-")[1]) for k in tab.widgets if re.fullmatch(r"canvas-\d+", k)]
-    return f"canvas-{max(rounds)}"
+    """The canvas on the page now (`canvas-<round>`: Clear and Save make a new one, and so does a
+    new session after a reconnect to another replica, starting again from canvas-0)."""
+    return latest(tab, r"canvas-\d+")
 
 
 def uploader_key(tab: Tab) -> str:
-    rounds = [int(k.split("-")[1]) for k in tab.widgets if re.fullmatch(r"upload-\d+", k)]
-    return f"upload-{max(rounds)}"
+    return latest(tab, r"upload-\d+")
 
 
 def reading(run: Run, css_class: str) -> tuple[str | None, str | None, float]:
@@ -118,27 +124,36 @@ class Visitor:
     async def draw(self, drawing: Drawing, until: float) -> bool:
         """Draw `drawing` stroke by stroke, a stroke every `interval` seconds; True when all its
         strokes were drawn and the last answer was read."""
-        digit = None
-        for report in drawing.reports:
+        digit, i = None, 0
+        while i < len(drawing.reports):
             await asyncio.sleep(max(0.0, self.next_stroke - time.monotonic()))
             self.next_stroke = max(self.next_stroke + self.interval, time.monotonic())
             if time.monotonic() >= until:
                 return False
-            digit = await self.stroke(report)
+            session = self.tab.session_id
+            digit = await self.stroke(drawing.reports[i])
+            if digit is LOST:
+                # Reconnected to a new session (another replica): its canvas starts empty, as in
+                # the browser, so the drawing starts again; the same session keeps the canvas.
+                if self.tab.session_id != session:
+                    i = 0
+                    self.tally.drawings_restarted += 1
+                continue
+            i += 1
         if digit == str(drawing.label):
             self.tally.digits_right += 1
         else:
             self.tally.digits_wrong += 1
         return True
 
-    async def stroke(self, report: str) -> str | None:
+    async def stroke(self, report: str):
         """Send one canvas report; the digit read. A dropped connection costs this stroke; the
         visitor reconnects and the next stroke carries on."""
         try:
             run = await self.tab.rerun({canvas_key(self.tab): {"json_value": report}}, fragment=canvas_key(self.tab))
         except (websockets.ConnectionClosed, OSError):
             await self.reconnect()
-            return None
+            return LOST
         status, digit, ms = reading(checked(run), "digit-result")
         if status not in ("ok", "uncertain"):
             raise PageError(f"a stroke was read as {status!r}")
