@@ -11,7 +11,7 @@
 Each file gets one line, in the order given; a file that cannot be read is reported on its line
 and the rest still run. Exit code 0 when every file was read (ok, uncertain or empty), 1 when
 any could not be, 2 for a usage error or no usable model. The model is loaded once and the
-pictures go through it in batches: a hundred digits take well under a second after loading.
+pictures go through it in batches.
 """
 
 from __future__ import annotations

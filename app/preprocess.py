@@ -8,7 +8,7 @@ into 20x20 keeping the aspect ratio, and centre it by centre of mass in a 28x28 
     >>> x = to_model_input(Image.open("seven.png"))   # float32 (28, 28), 0..1, white on black
     >>> x is None                                       # True when there is no ink at all
 
-Pillow and NumPy only (no OpenCV); a 280x280 canvas takes well under a millisecond.
+Pillow and NumPy only (no OpenCV).
 """
 
 from __future__ import annotations
