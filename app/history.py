@@ -23,7 +23,8 @@ def stroke_count(drawing: dict | None) -> int:
 
 
 class StrokeHistory:
-    """One kept report (drawing, picture) per stroke count, newest last, at most `depth` of them."""
+    """One kept report (drawing, picture) per stroke count, newest last: the current one and the
+    `depth` before it, so that `depth` Undos each take back exactly one stroke."""
 
     def __init__(self, depth: int = UNDO_DEPTH) -> None:
         assert depth >= 1, f"an undo history needs room for at least one report, got {depth}"
@@ -36,7 +37,7 @@ class StrokeHistory:
         if image is None:
             return
         count = stroke_count(drawing)
-        kept = [r for r in self._reports if stroke_count(r[0]) < count][-(self.depth - 1) :]
+        kept = [r for r in self._reports if stroke_count(r[0]) < count][-self.depth :]
         self._reports = kept + [(drawing or {}, image)]
 
     def current(self) -> tuple[np.ndarray | None, int]:
@@ -45,6 +46,13 @@ class StrokeHistory:
             return None, 0
         drawing, image = self._reports[-1]
         return image, stroke_count(drawing)
+
+    def can_undo(self) -> bool:
+        """True when Undo would take back exactly the last stroke: the drawing before it is kept
+        (or the canvas has a single stroke, and before it was nothing)."""
+        if len(self._reports) >= 2:
+            return True
+        return len(self._reports) == 1 and stroke_count(self._reports[0][0]) <= 1
 
     def undo(self) -> dict | None:
         """Forget the last report; the drawing before it (to start a new canvas from), or None."""

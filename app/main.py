@@ -145,7 +145,7 @@ def draw_ui(recognizer: Recognizer | None, scheme: render.Scheme, pen: int) -> N
         )
         image, strokes = current_drawing(canvas)
         with st.container(horizontal=True, gap="small"):
-            st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
+            st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=not history().can_undo())
             st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
     with right:
         if confirmation := state.pop("draw_saved", None):
