@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from app.contract import DATA_ENV
-from app.dataset import DrawingStore
+from app.dataset import NOT_A_DIGIT_FOLDER, NOT_A_DIGIT, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
@@ -63,7 +63,7 @@ def save_feedback(
 ) -> Outcome:
     """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
     if label is None:
-        return Outcome(False, "Not saved: choose the digit it was under “No, it was:” first.")
+        return Outcome(False, "Not saved: choose what it was under “No, it was:” first.")
     try:
         example = store.save(
             image,
@@ -79,7 +79,7 @@ def save_feedback(
             f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
             f"Point {DATA_ENV} at a writable folder."
         ))
-    return Outcome(True, f"Saved as {example.label}. Thank you: the next model learns from it.")
+    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: the next model learns from it.")
 
 
 def delete_example(store: DrawingStore, file: str) -> Outcome:
@@ -90,4 +90,6 @@ def delete_example(store: DrawingStore, file: str) -> Outcome:
         return Outcome(False, f"Not deleted: {sentence(str(exc))}")
     except OSError as exc:
         return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
-    return Outcome(True, f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted.")
+    folder = file.split("/")[0]
+    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
+    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")

@@ -26,7 +26,7 @@ from streamlit_drawable_canvas import st_canvas  # noqa: E402
 
 from app import actions, render  # noqa: E402
 from app.contract import model_paths  # noqa: E402
-from app.dataset import DrawingStore  # noqa: E402
+from app.dataset import LABELS, DrawingStore, label_name  # noqa: E402
 from app.history import UNDO_DEPTH, StrokeHistory  # noqa: E402
 from app.live_model import LiveModel  # noqa: E402
 from app.reading import Reading  # noqa: E402
@@ -196,7 +196,8 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
             help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
         )
         label = st.selectbox(
-            "No, it was:", list(range(10)), index=None, placeholder="digit", key=f"{key}-label", width=110,
+            "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
+            format_func=label_name, help="The digit it was, or “not a digit” for a scribble or anything else.",
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
     if not (right or correct):
@@ -251,7 +252,8 @@ def dataset_ui() -> None:
     )
     if total == 0:
         st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
+            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was (a digit, or "
+            "“not a digit”) and **Save correction**."
         )
         return
     st.altair_chart(render.counts_chart(counts))

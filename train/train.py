@@ -25,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
+from app.dataset import NOT_A_DIGIT
 from train.augment import not_digits, training_views
 from train.data import DEFAULT_CACHE, DataError, load_mnist
 
@@ -36,6 +37,9 @@ JUNK_SHARE = 0.05  # drawings that are not a digit, taught as "all ten equally l
 JUNK_POOL = 20000  # of them made once per run (500 in --quick)
 EMA_MIN_STEPS = 5000  # 0.999 ** 5000 < 1 %: the average no longer remembers the initial weights
 EXTRA_HOLDOUT = 0.2  # share of users' drawings kept aside to measure accuracy on them
+# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT.
+TARGETS = np.vstack([np.eye(10), np.full((1, 10), 0.1)]).astype(np.float32)
+assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the ten digits"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -176,7 +180,7 @@ def train(args: argparse.Namespace) -> dict:
         report["user_drawings"] = {
             "train": int(len(extra_train[1])) if extra_train else 0,
             "held_out": int(len(extra_test[1])),
-            "held_out_accuracy": float((extra_pred == extra_test[1]).mean()),
+            "held_out_accuracy": _digit_accuracy(extra_pred, extra_test[1]),
         }
 
     report["saved"] = _may_replace(args, accuracy)
@@ -232,6 +236,12 @@ def _extra_data(folder: Path | None, seed: int):
     test, train = order[:n_test], order[n_test:]
     print(f"users' drawings: {len(train)} for training, {len(test)} held out")
     return (x[train], y[train]), ((x[test], y[test]) if n_test else None)
+
+
+def _digit_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float | None:
+    """Share of the digits (not the NOT_A_DIGIT drawings) read right; None without digits."""
+    digits = labels != NOT_A_DIGIT
+    return float((predicted[digits] == labels[digits]).mean()) if digits.any() else None
 
 
 def _may_replace(args: argparse.Namespace, accuracy: float) -> bool:
@@ -293,13 +303,14 @@ def _plot_confusion(confusion: np.ndarray, report: dict, path: str) -> None:
 def _epoch(views, y_train, extra_train, junk, rng):
     """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
     of its views picked at random and nudged by up to a pixel; users' drawings oversampled to
-    EXTRA_SHARE of the epoch; and JUNK_SHARE of not-digits, labelled 0.1 for every class."""
+    EXTRA_SHARE of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and JUNK_SHARE
+    of not-digits, labelled 0.1 for every class."""
     n = len(y_train)
     x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng), y_train
     if extra_train:
         idx = rng.integers(0, len(extra_train[1]), size=int(EXTRA_SHARE * n))
         x, y = np.concatenate([x, _jitter(extra_train[0][idx], rng)]), np.concatenate([y, extra_train[1][idx]])
-    targets = np.eye(10, dtype=np.float32)[y]
+    targets = TARGETS[y]
     if len(junk):
         idx = rng.integers(0, len(junk), size=int(JUNK_SHARE * n))
         x = np.concatenate([x, _jitter(junk[idx], rng)])

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import actions, render
 from app.contract import model_paths
-from app.dataset import DrawingStore
+from app.dataset import NOT_A_DIGIT, DrawingStore
 from app.reading import Reading, Status, percent
 from app.recognizer import Prediction, Recognizer
 
@@ -232,7 +232,7 @@ def test_draw_correction(drawn, seven, data_dir):
     drawn.image = canvas_of(seven)
     at = run_page()
     at.button(key="draw-save").click().run()
-    assert any("choose the digit" in e.value for e in at.error)
+    assert any("choose what it was" in e.value for e in at.error)
     assert DrawingStore(data_dir).examples() == []
 
     at.selectbox(key="draw-label").select(1)
@@ -241,6 +241,20 @@ def test_draw_correction(drawn, seven, data_dir):
     assert any("Saved as 1" in s.value for s in at.success)
     [example] = DrawingStore(data_dir).examples()
     assert (example.label, example.predicted) == (1, 7)
+
+
+def test_draw_correction_not_a_digit(drawn, seven, data_dir):
+    drawn.image = canvas_of(seven)
+    at = run_page()
+    choice = at.selectbox(key="draw-label")
+    assert choice.options[-1] == "not a digit" and len(choice.options) == 11
+    choice.select(NOT_A_DIGIT)
+    at.button(key="draw-save").click().run()
+    assert not at.exception
+    assert any("Saved as not a digit" in s.value for s in at.success)
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.label, example.predicted) == (NOT_A_DIGIT, 7)
+    assert render.example_caption(example) == "not a digit · read as 7"
 
 
 def test_draw_refusal_is_shown(drawn, data_dir):
@@ -423,7 +437,7 @@ def test_save_feedback(data_dir, seven):
 @pytest.mark.parametrize(
     "image, label, message",
     [
-        (np.zeros((28, 28), np.uint8), None, "choose the digit"),
+        (np.zeros((28, 28), np.uint8), None, "choose what it was"),
         (np.zeros((28, 28), np.uint8), 11, "labels must be an integer 0-9"),
         (np.zeros((10, 2001), np.uint8), 3, "the most accepted is 2000 on a side"),
     ],
