@@ -262,7 +262,7 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
         )
         label = st.selectbox(
             "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
-            format_func=label_name, help="The digit it was, or “not a digit” for a scribble or anything else.",
+            format_func=label_name,
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
     if not (right or correct):
