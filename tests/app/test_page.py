@@ -373,6 +373,20 @@ def test_upload_animated_gif(recognizer, seven):
     assert actions.analyse(recognizer, upload.image).digit == 7
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_upload_blank_paper_says_no_digit_found(recognizer, photos, seed):
+    upload = actions.read_upload(png_bytes(photos.blank(seed), format="JPEG", quality=90), "paper.jpg")
+    result = actions.analyse(recognizer, upload.image)
+    assert result.status == "empty"
+    assert "No digit found" in render.result_html(result, "upload-result", "picture")
+
+
+def test_upload_faint_digit_is_read(recognizer, photos, seven):
+    upload = actions.read_upload(png_bytes(photos.digit(seven, contrast=0.2), format="JPEG", quality=90), "faint.jpg")
+    result = actions.analyse(recognizer, upload.image)
+    assert (result.status, result.digit) == ("ok", 7)
+
+
 def test_upload_one_pixel(recognizer):
     upload = actions.read_upload(png_bytes(Image.new("RGB", (1, 1), "white"), format="PNG"), "dot.png")
     assert upload.error is None
