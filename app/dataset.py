@@ -25,17 +25,17 @@ import json
 import math
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from app.contract import data_dir
+from app.files import atomic_write
 
 INDEX_NAME = "index.jsonl"
 MAX_SIDE = 2000  # larger pictures are refused: a canvas is a few hundred pixels
@@ -92,7 +92,7 @@ class DrawingStore:
             raise ValueError(f"model_version must be a string or None, got {model_version!r}")
         image = _to_image(image)
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.png"
         file = f"{label_folder(label)}/{name}"
         folder = self.root / label_folder(label)
@@ -149,7 +149,7 @@ class DrawingStore:
             os.remove(self.root / file)
         except FileNotFoundError:
             return False
-        self._append({"deleted": file, "time": _iso(datetime.now(timezone.utc))})
+        self._append({"deleted": file, "time": _iso(datetime.now(UTC))})
         return True
 
     def zip_bytes(self) -> bytes:
@@ -323,20 +323,8 @@ def _check_size(width: int, height: int) -> None:
 
 
 def _write_png(image: Image.Image, path: Path) -> None:
-    """Write `path` so that it either does not exist or is complete (temp file, fsync, rename)."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format="PNG")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write `path` so that it either does not exist or is complete."""
+    atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
 
 
 def _record(example: Example) -> dict:

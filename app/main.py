@@ -21,16 +21,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import streamlit as st  # noqa: E402
-from streamlit_drawable_canvas import st_canvas  # noqa: E402
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app import actions, layout, render, viewport  # noqa: E402
-from app.contract import model_paths  # noqa: E402
-from app.dataset import LABELS, DrawingStore, label_name  # noqa: E402
-from app.history import UNDO_DEPTH, StrokeHistory  # noqa: E402
-from app.live_model import LiveModel  # noqa: E402
-from app.reading import Reading  # noqa: E402
-from app.recognizer import Recognizer  # noqa: E402
+from app import actions, layout, render, viewport
+from app.contract import model_paths
+from app.dataset import LABELS, DrawingStore, label_name
+from app.history import UNDO_DEPTH, StrokeHistory
+from app.live_model import LiveModel
+from app.reading import Reading
+from app.recognizer import Recognizer
 
 PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
