@@ -35,7 +35,6 @@ from app.recognizer import Recognizer
 PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
 RECENT = 24  # examples shown in the dataset tab
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -278,10 +277,15 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
 
 def upload_ui(recognizer: Recognizer | None) -> None:
     state = st.session_state
+    # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
+    # only an icon, without the reason.
     file = st.file_uploader(
-        "A photo or scan of one handwritten digit", type=UPLOAD_TYPES, key=f"upload-{state.upload_round}",
-        help="PNG, JPEG, GIF, BMP, WebP or TIFF, up to 10 MB. Crop it close to the digit for the best reading.",
+        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
+        help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
     )
+    st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
+    if refused := viewport.refused_upload():
+        st.error(actions.too_large(*refused))
     if confirmation := state.pop("upload_saved", None):
         st.success(confirmation, icon=":material/check_circle:")
     if file is None:

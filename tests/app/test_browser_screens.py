@@ -184,3 +184,27 @@ def test_switching_colours_keeps_the_drawing(browser, url, width):
         expect(page.locator('[data-testid^="stBaseButton"]', has_text="Undo")).to_be_enabled()
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize(
+    "name, size, words",
+    [
+        ("photo.png", 11_000_000, "is 10.5 MB; the page takes pictures up to 10 MB"),  # the page's own check
+        ("huge.jpg", 13_000_000, "is 13.0 MB; the page takes pictures up to 10 MB"),  # refused by Streamlit first
+        ("notes.pdf", 40, "is not a picture in a format we read"),
+    ],
+    ids=["over 10 MB", "over Streamlit's limit", "not a picture"],
+)
+def test_a_refused_upload_says_why(browser, url, tmp_path, name, size, words):
+    path = tmp_path / name
+    path.write_bytes(b"%PDF-1.4 not a picture\n".ljust(size, b"\0") if size < 1000 else bytes(size))
+    page = open_page(browser, url, 1024, 768, touch=False)
+    try:
+        page.get_by_role("tab", name="Upload").click()
+        page.locator("input[type=file]").set_input_files(str(path))
+        alert = page.locator('[data-testid="stAlert"]').filter(has_text=name)
+        expect(alert).to_contain_text(words)
+        expect(alert).to_be_visible()
+        expect(page.locator(".upload-result")).to_have_count(0)
+    finally:
+        page.context.close()

@@ -390,7 +390,7 @@ def test_digits_predict_works_from_another_folder(installed, tmp_path, mnist_dig
         )
         # The same lines as `python -m app.predict` run from the project, but for the file names.
         assert result.stdout == from_root.stdout.replace(f"{tmp_path}/".encode(), b"")
-    assert result.stdout.decode().splitlines()[0].startswith('{"file": "seven.png", "digit": %d' % y[0])
+    assert result.stdout.decode().splitlines()[0].startswith(f'{{"file": "seven.png", "digit": {y[0]}')
 
 
 def test_digits_predict_reads_standard_input(installed, tmp_path, mnist_digits):

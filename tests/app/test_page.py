@@ -318,8 +318,9 @@ def huge_header_png(width: int = 20000, height: int = 20000) -> bytes:
         (b"this is a note, not a picture\n", "looks like text"),
         (huge_header_png(), "far too large"),
         (png_bytes(Image.new("L", (64, 64), 255), format="PNG")[:60], "cannot be decoded"),
+        (bytes(10 * 2**20 + 1), "is 10.0 MB; the page takes pictures up to 10 MB"),
     ],
-    ids=["zero bytes", "text renamed .png", "huge header", "truncated"],
+    ids=["zero bytes", "text renamed .png", "huge header", "truncated", "over 10 MB"],
 )
 def test_upload_fail(data, message):
     upload = actions.read_upload(data, "digit.png")
