@@ -18,7 +18,6 @@ from app.images import ImageError, frames_note, open_image
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
 
-
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
 UPLOAD_FORMATS = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 
