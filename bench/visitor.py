@@ -11,6 +11,7 @@ widget states, as the browser does, and carries on drawing.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
@@ -21,6 +22,8 @@ import websockets
 from bench.drawing import Drawing
 from bench.protocol import PageError, Run, Tab, attribute
 
+VIEWPORT = "dr-viewport"  # the page's script that reports the Draw tab's width (app/viewport.py)
+VIEWPORT_WIDTH = 916  # what it reports in Chromium at 1280x1000, sidebar open
 LOST = object()  # a stroke lost to a dropped connection
 RECONNECT_FOR = 30.0  # seconds a visitor keeps trying to reconnect before it gives up
 RECONNECT_EVERY = 0.5
@@ -62,9 +65,9 @@ def latest(tab: Tab, pattern: str) -> str:
 
 
 def canvas_key(tab: Tab) -> str:
-    """The canvas on the page now (`canvas-<round>`: Clear and Save make a new one, and so does a
-    new session after a reconnect to another replica, starting again from canvas-0)."""
-    return latest(tab, r"canvas-\d+")
+    """The canvas on the page now (`canvas-<round>-<side>`: Clear and Save make a new one, and so
+    does a new session after a reconnect to another replica, starting again from round 0)."""
+    return latest(tab, r"canvas-\d+(-\d+)?")
 
 
 def uploader_key(tab: Tab) -> str:
@@ -101,7 +104,7 @@ class Visitor:
         """Stay until the monotonic time `until` (or until `digits` drawings are done)."""
         tally = self.tally
         try:
-            checked(await self.tab.open())
+            await self.load_page()
             tally.sessions += 1
             self._note_session()
             done = 0
@@ -120,6 +123,14 @@ class Visitor:
                 tally.outages.append((self.local_host, self.dropped_at, None))
             await self.tab.close()
             tally.left += 1
+
+    async def load_page(self, reconnect: bool = False) -> None:
+        """Open (or reopen) the page; on a first load the page's viewport script then reports
+        the width of the Draw tab, as in the browser (the page lays the canvas out by it)."""
+        checked(await self.tab.open(reconnect))
+        if VIEWPORT in self.tab.widgets and self.tab.widgets[VIEWPORT] not in self.tab.states:
+            report = json.dumps({"width": VIEWPORT_WIDTH})
+            checked(await self.tab.rerun({VIEWPORT: {"json_value": report}}, fragment=VIEWPORT))
 
     async def draw(self, drawing: Drawing, until: float) -> bool:
         """Draw `drawing` stroke by stroke, a stroke every `interval` seconds; True when all its
@@ -176,7 +187,7 @@ class Visitor:
         start = time.monotonic()
         while True:
             try:
-                checked(await self.tab.open(reconnect=True))
+                await self.load_page(reconnect=True)
                 self._note_session()
                 return
             except (websockets.ConnectionClosed, websockets.InvalidHandshake, OSError, PageError):

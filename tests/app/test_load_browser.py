@@ -1,7 +1,7 @@
 """The load benchmark's simulated stroke against a real browser: Chromium draws an MNIST digit's
 strokes with the mouse on the page, a simulated visitor (bench/visitor.py) sends the canvas
-reports for the same strokes, and after every stroke both get the same answer (status and
-digit; the confidence within a few points, as the browser's anti-aliasing differs a little).
+reports for the same strokes, and after every stroke both get the same answer: the same digit,
+as sure within a few points (the browser's anti-aliasing differs a little), or both "not sure".
 The simulated message is the browser's: same widget, same fragment, same report shape.
 
 Skipped where Chromium or Playwright is missing.
@@ -117,9 +117,12 @@ def test_a_simulated_stroke_gets_the_answer_the_page_shows(browser, server, inde
     drawing = mnist_drawings(1, start=index)[0]
     shown, frames = in_browser(browser, server.url, drawing)
     answered, requests = simulated(server.url, drawing)
-    assert [a[:2] for a in answered] == [s[:2] for s in shown]
+    assert [a[0] for a in answered] == [s[0] for s in shown]
+    # A sure answer is the same digit, nearly as sure; "not sure" is the answer itself (its best
+    # guess, below 50 %, may differ with the browser's anti-aliasing).
     for a, s in zip(answered, shown):
-        assert abs(float(a[2]) - float(s[2])) < 0.05
+        if s[0] == "ok":
+            assert a[1] == s[1] and abs(float(a[2]) - float(s[2])) < 0.05
     assert answered[-1][1] == str(drawing.label)
     # The browser sent the same kind of message to the same widget in the same fragment.
     reports = canvas_reports(frames)
