@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,7 @@ MARGIN_THRESHOLD = 0.30
 # A model input this full of ink is a blot or a scribble, however sure the model is: MNIST
 # digits cover at most about a third of the 28x28 field.
 MAX_INK_FRACTION = 0.40
+EVIDENCE_KEPT = 512  # occlusion maps kept per model (3 KB each), the most recently read
 
 
 class ModelError(ValueError):
@@ -78,6 +81,10 @@ class Recognizer:
         self.path = path
         self.metadata = metadata
         self.card = card
+        # Occlusion maps of the pictures read last: a page reruns with the same drawing (a tab
+        # switched, a correction chosen, an upload) far more often than it gets a new one.
+        self._evidence: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._evidence_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Recognizer:
@@ -139,9 +146,25 @@ class Recognizer:
         ink lowers the digit's probability (the ink that made it that digit), negative where
         covering it up raises it (ink that argues against). One batched model call over the
         inked patches (occlusion sensitivity); a few milliseconds. None for an empty prediction.
+        The same picture read again gets the map kept from before (read-only), without the call.
         """
         if prediction.model_input is None or prediction.digit is None:
             return None
+        x = prediction.model_input
+        key = hashlib.blake2b(x.tobytes() + bytes([prediction.digit, patch, stride]), digest_size=16).digest()
+        with self._evidence_lock:
+            if (kept := self._evidence.get(key)) is not None:
+                self._evidence.move_to_end(key)
+                return kept
+        evidence = self._occlusion(prediction, patch, stride)
+        evidence.flags.writeable = False  # shared by every reader of this picture
+        with self._evidence_lock:
+            self._evidence[key] = evidence
+            while len(self._evidence) > EVIDENCE_KEPT:
+                self._evidence.popitem(last=False)
+        return evidence
+
+    def _occlusion(self, prediction: Prediction, patch: int, stride: int) -> np.ndarray:
         x = prediction.model_input
         starts = range(0, IMAGE_SIZE - patch + 1, stride)
         boxes = [(r, c) for r in starts for c in starts if x[r : r + patch, c : c + patch].max() > 0.1]

@@ -222,6 +222,43 @@ def test_evidence_points_at_the_ink(recognizer, mnist_digits):
     assert np.all(evidence[prediction.model_input <= 0.05] == 0)
 
 
+def counting_model_calls(recognizer, monkeypatch) -> list:
+    """A fresh recognizer on the same model whose model calls of more than one picture (the
+    occlusion batches; a prediction is a batch of one) are counted."""
+    fresh = Recognizer(recognizer.session, recognizer.path, recognizer.metadata, recognizer.card)
+    calls = []
+    run = fresh.probabilities
+
+    def counted(batch):
+        if len(batch) > 1:
+            calls.append(len(batch))
+        return run(batch)
+
+    monkeypatch.setattr(fresh, "probabilities", counted)
+    return fresh, calls
+
+
+def test_evidence_of_a_picture_read_again_is_not_computed_again(recognizer, mnist_digits, monkeypatch):
+    x, _ = mnist_digits
+    fresh, calls = counting_model_calls(recognizer, monkeypatch)
+    first = fresh.evidence(fresh.predict(canvas(x[0])))
+    again = fresh.evidence(fresh.predict(canvas(x[0])))
+    assert len(calls) == 1 and np.array_equal(first, again)
+    assert not again.flags.writeable  # one map shared by every reader: nobody may change it
+    fresh.evidence(fresh.predict(canvas(x[1])))
+    assert len(calls) == 2
+
+
+def test_evidence_kept_for_the_latest_pictures_only(recognizer, mnist_digits, monkeypatch):
+    x, _ = mnist_digits
+    monkeypatch.setattr("app.recognizer.EVIDENCE_KEPT", 2)
+    fresh, calls = counting_model_calls(recognizer, monkeypatch)
+    predictions = [fresh.predict(canvas(d)) for d in x[:3]]
+    for p in predictions + predictions[2:] + predictions[:1]:
+        fresh.evidence(p)
+    assert len(calls) == 4  # the third again is kept; the first was forgotten for the third
+
+
 def test_model_input_is_what_the_model_saw(recognizer, mnist_digits):
     x, _ = mnist_digits
     prediction = recognizer.predict(canvas(x[0]))
