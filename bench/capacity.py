@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench import load, replica
-from bench.drawing import mnist_drawings
+from bench.drawing import mnist_drawings, overdrawn
 from bench.protocol import Tab
 from bench.visitor import Tally, Visitor, canvas_key
 
@@ -36,6 +36,8 @@ SERVER_CPU, CLIENT_CPU = "0", 1
 LEVELS = (1, 10, 25, 50, 100)
 KNEE_MS = 250.0  # p95 stroke -> answer
 IDLE_COUNTS = (1, 10, 25, 50, 100)
+IDLE_LONG_COUNTS = (1, 10, 25)
+UNDO_STROKES = 21  # the current drawing and the 20 Undo can go back to (app/history.py)
 TARGETS = {"users_at_p95_250ms": 50, "idle_session_mib": 4.0, "growth_after_1000_pct": 10.0}
 
 
@@ -97,11 +99,13 @@ def knee(rows: list[dict]) -> int | None:
     return None
 
 
-def idle_sessions(drawings, counts=IDLE_COUNTS) -> dict:
-    """RSS with 1..N tabs open, each having drawn one digit, then idle."""
+def idle_sessions(drawings, counts=IDLE_COUNTS, strokes: int | None = None) -> dict:
+    """RSS with 1..N tabs open, each having drawn one digit (or, with `strokes`, one drawing of
+    that many strokes), then idle."""
     data_dir = tempfile.mkdtemp(prefix="capacity-idle-")
     app = server(data_dir)
     rows = []
+    long = overdrawn(drawings, strokes) if strokes else None
 
     async def run():
         tabs = []
@@ -110,7 +114,7 @@ def idle_sessions(drawings, counts=IDLE_COUNTS) -> dict:
                 while len(tabs) < count:
                     tab = Tab(app.url)
                     await tab.open()
-                    drawing = drawings[len(tabs) % len(drawings)]
+                    drawing = long or drawings[len(tabs) % len(drawings)]
                     for report in drawing.reports:
                         await tab.rerun({canvas_key(tab): {"json_value": report}}, fragment=canvas_key(tab))
                     tabs.append(tab)
@@ -129,7 +133,7 @@ def idle_sessions(drawings, counts=IDLE_COUNTS) -> dict:
         shutil.rmtree(data_dir, ignore_errors=True)
     first, last = rows[0], rows[-1]
     per_session = (last["server_rss_mib"] - first["server_rss_mib"]) / max(1, last["sessions"] - first["sessions"])
-    return {"rows": rows, "mib_per_idle_session": round(per_session, 3)}
+    return {"strokes_each": strokes or "one digit", "rows": rows, "mib_per_idle_session": round(per_session, 3)}
 
 
 def churn(drawings, visits: int = 1000, users: int = 50, interval: float = 1.0, mark: int = 100) -> dict:
@@ -212,6 +216,8 @@ def main(argv=None) -> dict:
     result["knee_users"] = knee(result["curve"])
     print("== memory per idle session", flush=True)
     result["idle_sessions"] = idle_sessions(drawings)
+    print(f"== memory per idle session that drew {UNDO_STROKES} strokes (Undo's whole history)", flush=True)
+    result["idle_sessions_long"] = idle_sessions(drawings, IDLE_LONG_COUNTS, strokes=UNDO_STROKES)
     print("== memory after many visitors", flush=True)
     result["churn"] = churn(drawings, args.visits)
     result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -219,7 +225,8 @@ def main(argv=None) -> dict:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("knee_users", "load_average_at_start")}, indent=2))
-    print(f"per idle session {result['idle_sessions']['mib_per_idle_session']} MiB; churn growth {result['churn']['growth_pct']} %")
+    print(f"per idle session {result['idle_sessions']['mib_per_idle_session']} MiB "
+          f"({result['idle_sessions_long']['mib_per_idle_session']} MiB after {UNDO_STROKES} strokes); churn growth {result['churn']['growth_pct']} %")
     try:
         print(f"wrote {plot(result)}")
     except ImportError:

@@ -145,7 +145,10 @@ class Drawing:
 
     @classmethod
     def of(cls, digit: np.ndarray, label: int) -> Drawing:
-        strokes = strokes_of(digit)
+        return cls.from_strokes(strokes_of(digit), label)
+
+    @classmethod
+    def from_strokes(cls, strokes: list[list[tuple[float, float]]], label: int) -> Drawing:
         reports, objects = [], []
         for i, stroke in enumerate(strokes):
             objects.append(fabric_path(stroke))
@@ -158,6 +161,13 @@ class Drawing:
         buffer = io.BytesIO()
         render(self.strokes).convert("RGB").save(buffer, format="PNG")
         return buffer.getvalue()
+
+
+def overdrawn(drawings: list[Drawing], strokes: int) -> Drawing:
+    """One drawing of `strokes` strokes, the digits' strokes one over the other (someone who
+    keeps drawing without Clear: Undo's whole history is kept)."""
+    pool = [s for d in drawings for s in d.strokes]
+    return Drawing.from_strokes((pool * (strokes // max(1, len(pool)) + 1))[:strokes], label=-1)
 
 
 def mnist_drawings(n: int, start: int = 0) -> list[Drawing]:
