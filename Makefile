@@ -37,7 +37,7 @@ bench: $(APP_VENV)/.installed $(TRAIN_VENV)/.installed browser
 # two replicas behind nginx with one killed mid-run (~1 min); figures in bench/out/.
 capacity: $(APP_VENV)/.installed $(TRAIN_VENV)/.installed
 	$(APP_PY) -m bench.capacity
-	$(TRAIN_PY) -m bench.capacity --plot
+	$(TRAIN_PY) -m bench.loadplot
 
 scaleout: $(APP_VENV)/.installed nginx
 	$(APP_PY) -m bench.scaleout

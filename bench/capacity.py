@@ -2,7 +2,7 @@
 visitors, measured with the simulated visitors of bench/load.py.
 
     $ .venv/app/bin/python -m bench.capacity                 # about 12 minutes; bench/out/capacity.json
-    $ .venv/train/bin/python -m bench.capacity --plot        # bench/out/load.png from that file
+    $ .venv/train/bin/python -m bench.loadplot               # bench/out/load.png from that file
 
 The server runs on CPU 0 (`taskset -c 0`), this process and its visitors on CPU 1, so the curve
 is the capacity of one core. Each step of the curve is a fresh server with `--users` visitors
@@ -164,50 +164,13 @@ def churn(drawings, visits: int = 1000, users: int = 50, interval: float = 1.0, 
     }
 
 
-def plot(result: dict, path: Path = OUT / "load.png") -> Path:
-    """The curve (stroke -> answer percentiles and answers/s against visitors) and RSS against
-    idle sessions, one figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = result["curve"]
-    users = [r["users"] for r in rows]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for q, style in (("p50", "-o"), ("p95", "-s"), ("p99", "-^")):
-        left.plot(users, [r["stroke_to_answer_ms"][q] for r in rows], style, label=q)
-    left.axhline(KNEE_MS, color="grey", linestyle="--", linewidth=1, label=f"{KNEE_MS:g} ms")
-    left.set(xlabel="visitors, a stroke every 2 s each", ylabel="stroke -> answer, ms (server side)", yscale="log",
-             title="one server on one core")
-    left.legend(loc="upper left")
-    twin = left.twinx()
-    twin.plot(users, [r["answers_per_s"] for r in rows], ":", color="black", label="answers/s")
-    twin.set_ylabel("answers per second")
-    idle = result["idle_sessions"]["rows"]
-    right.plot([r["sessions"] for r in idle], [r["server_rss_mib"] for r in idle], "-o")
-    right.set(xlabel="open idle sessions (each drew a digit)", ylabel="server RSS, MiB",
-              title=f"{result['idle_sessions']['mib_per_idle_session']:.2f} MiB per idle session")
-    loads = [r["load_average"][0] for r in rows]
-    fig.suptitle(f"machine load average (1 min) during the curve: {min(loads):.1f}-{max(loads):.1f} on 2 cores", fontsize=9)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    return path
-
-
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.capacity")
     p.add_argument("--seconds", type=float, default=40, help="length of each step of the curve")
     p.add_argument("--levels", type=lambda s: tuple(int(x) for x in s.split(",")), default=LEVELS)
     p.add_argument("--visits", type=int, default=1000)
-    p.add_argument("--plot", action="store_true", help="only draw bench/out/load.png from bench/out/capacity.json")
     p.add_argument("--out", type=Path, default=OUT / "capacity.json")
     args = p.parse_args(argv)
-    if args.plot:
-        result = json.loads(args.out.read_text())
-        print(f"wrote {plot(result)}")
-        return result
     pin_client()
     drawings = mnist_drawings(load.DRAWINGS)
     result = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load_average_at_start": load_average()}
@@ -228,9 +191,11 @@ def main(argv=None) -> dict:
     print(f"per idle session {result['idle_sessions']['mib_per_idle_session']} MiB "
           f"({result['idle_sessions_long']['mib_per_idle_session']} MiB after {UNDO_STROKES} strokes); churn growth {result['churn']['growth_pct']} %")
     try:
-        print(f"wrote {plot(result)}")
+        from bench import loadplot
+
+        print(f"wrote {loadplot.plot(result)}")
     except ImportError:
-        print("matplotlib not here: .venv/train/bin/python -m bench.capacity --plot draws bench/out/load.png")
+        print("matplotlib is not in this environment: .venv/train/bin/python -m bench.loadplot draws bench/out/load.png")
     return result
 
 
