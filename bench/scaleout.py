@@ -1,7 +1,7 @@
 """Two app replicas behind nginx (the README's sticky configuration) on loopback, visitors coming
 from several loopback addresses, and one replica killed in the middle of the run.
 
-    $ .venv/app/bin/python -m bench.scaleout [--users 16 --hosts 8 --seconds 40 --kill-at 15]
+    $ .venv/app/bin/python -m bench.scaleout [--users 20 --hosts 8 --seconds 40 --kill-at 15]
 
 Both replicas share one drawings folder, as the README's ReadWriteMany volume. The replica
 serving the most visitors is killed (SIGKILL) `--kill-at` seconds in. Reports: which replica
@@ -35,7 +35,7 @@ def saved_files(data_dir: str) -> set[str]:
     return {str(p.relative_to(data_dir)) for p in Path(data_dir).glob("*/*.png")}
 
 
-def run(users: int = 16, hosts: int = 8, seconds: float = 40, kill_at: float = 15, interval: float = 1.0, drawings=None) -> dict:
+def run(users: int = 20, hosts: int = 8, seconds: float = 40, kill_at: float = 15, interval: float = 2.0, drawings=None) -> dict:
     drawings = drawings or mnist_drawings(load.DRAWINGS)
     data_dir = tempfile.mkdtemp(prefix="scaleout-drawings-")
     apps = [replica.start(data_dir), replica.start(data_dir)]
@@ -104,11 +104,11 @@ def run(users: int = 16, hosts: int = 8, seconds: float = 40, kill_at: float = 1
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.scaleout")
-    p.add_argument("--users", type=int, default=16)
+    p.add_argument("--users", type=int, default=20)
     p.add_argument("--hosts", type=int, default=8, help="client addresses 127.0.1.1, 127.0.2.1, ...")
     p.add_argument("--seconds", type=float, default=40)
     p.add_argument("--kill-at", type=float, default=15)
-    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between one visitor's strokes")
     args = p.parse_args(argv)
     if reason := proxy.unavailable():
         print(f"skipped: {reason}")
