@@ -27,8 +27,8 @@ VIEWPORT_WIDTH = 916  # what it reports in Chromium at 1280x1000, sidebar open
 LOST = object()  # a stroke lost to a dropped connection
 RECONNECT_FOR = 30.0  # seconds a visitor keeps trying to reconnect before it gives up
 RECONNECT_EVERY = 0.5
-UPLOAD_SHARE = 0.2  # of finished drawings, followed by a visit to Upload with a picture
-SAVE_SHARE = 0.15  # of finished drawings, saved as a correction ("No, it was:")
+UPLOAD_SHARE = 0.1  # of finished drawings, followed by a visit to Upload with a picture
+SAVE_SHARE = 0.1  # of finished drawings, saved as a correction ("No, it was:"); the rest: Clear
 
 
 @dataclass
