@@ -71,11 +71,13 @@ def step(drawings, users: int, seconds: float, interval: float) -> dict:
 
     try:
         asyncio.run(warm_up(app.url, drawings))
-        cpu_before = app.cpu_seconds()
+        cpu_before, client_before = app.cpu_seconds(), time.process_time()
         tally, elapsed = asyncio.run(load.crowd(app.url, users, seconds, interval, drawings=drawings, sample=sample))
         row = load.summary(tally, elapsed, users, interval, app.rss_mib())
         row["server_rss_peak_mib"] = round(peak[0], 1)
         row["server_cpu_cores"] = round((app.cpu_seconds() - cpu_before) / elapsed, 3)
+        # The visitors' own CPU: near 1 core, they, not the server, would set the pace.
+        row["client_cpu_cores"] = round((time.process_time() - client_before) / elapsed, 3)
     finally:
         replica.stop(app.process)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -86,7 +88,7 @@ def curve(drawings, seconds: float, levels=LEVELS, interval: float = 2.0) -> lis
     rows = []
     for users in levels:
         rows.append(step(drawings, users, seconds, interval))
-        print(load.report(rows[-1]) + f", server CPU {rows[-1]['server_cpu_cores']:.2f} cores", flush=True)
+        print(load.report(rows[-1]) + f", server CPU {rows[-1]['server_cpu_cores']:.2f} cores, visitors' CPU {rows[-1]['client_cpu_cores']:.2f}", flush=True)
     return rows
 
 
