@@ -28,6 +28,10 @@ def plot(result: dict, path: Path = OUT / "load.png") -> Path:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     for q, style in (("p50", "-o"), ("p95", "-s"), ("p99", "-^")):
         left.plot(users, [r["stroke_to_answer_ms"][q] for r in rows], style, label=q)
+    if result.get("recheck"):
+        again = result["recheck"]
+        left.plot([r["users"] for r in again], [r["stroke_to_answer_ms"]["p95"] for r in again], "kx", markersize=9,
+                  label="p95, steps run again")
     left.axhline(knee_ms, color="grey", linestyle="--", linewidth=1, label=f"{knee_ms:g} ms")
     left.set(xlabel="visitors, a stroke every 2 s each", ylabel="stroke -> answer, ms (server side)", yscale="log",
              title="one server on one core")
