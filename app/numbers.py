@@ -21,20 +21,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from app.preprocess import Ink, centre_digit, find_ink
+from app.preprocess import centre_digit, find_ink
 from app.recognizer import Prediction, judge
-from app.segment import Group, crop, cut_columns, ink_groups, stroke_groups
+from app.segment import Group, between, cut_seams, ink_groups, join, parts, stroke_labels
 
 if TYPE_CHECKING:
     from app.recognizer import Recognizer
 
-WIDE = 0.95  # a piece wider than this many line heights may be several digits
 DIGIT_COST = math.log(0.5)  # each extra digit must make the reading this much likelier
-NARROW = 0.3  # a cut piece narrower than this (in line heights) must read as a 1
-TOO_WIDE = 1.15  # a piece wider than this (in line heights) is penalised the more, the wider
+TOO_WIDE = 1.3  # a piece wider than this many line heights is penalised, the more the wider
+WIDE = 0.95  # a piece wider than this many line heights may be several digits
+NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
 SHAPE_PENALTY = 3.0
-LOW_PIECE = 0.45  # a cut piece lower than this fraction of its group is a fragment, not a digit
-MAX_CUTS = 6
+NARROW_SPLIT_COST = math.log(0.2)  # each digit more, when what is cut is no wider than a digit
+LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
+MAX_CUTS = 5  # candidate cut columns tried in one group
+MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
+JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
+JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
 
 
 @dataclass(frozen=True)
@@ -72,75 +76,112 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
     ink = find_ink(image)
     if ink is None:
         return EMPTY_READING
-    groups = (stroke_groups(ink, strokes) if strokes is not None else None) or ink_groups(ink)
+    groups = ink_groups(ink)
     line = _line_height(groups)
-    inputs = [centre_digit(g.pixels) for g in groups]
-    kept = [(g, x) for g, x in zip(groups, inputs) if x is not None]
-    if not kept:
+    labels = stroke_labels(ink, strokes) if strokes is not None else None
+    pieces = []
+    for segment, probabilities, x in _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN):
+        divided = parts(segment, labels) if labels is not None else []
+        # Touching strokes of different digits: apart, when the model reads them better apart.
+        readings = _best_joins(recognizer, divided, line, -DIGIT_COST, len(divided)) if divided else [(segment, probabilities, x)]
+        for piece, p, px in readings:
+            if _suspect(judge(p, px), piece, line):
+                pieces.extend(_split(recognizer, piece, line, p, px))
+            else:
+                pieces.append((p, px, piece.box))
+    digits = tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces)
+    if not digits:
         return EMPTY_READING
-    first = recognizer.probabilities(np.stack([x for _, x in kept]))
-    pieces: list[tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]]] = []
-    for (group, x), probabilities in zip(kept, first):
-        whole = judge(probabilities, x)
-        if group.width > WIDE * line or whole.status != "ok":
-            pieces.extend(_split(recognizer, group, line, probabilities, x))
-        else:
-            pieces.append((probabilities, x, group.box))
-    digits = tuple(Digit(judge(p, x), _picture_box(ink, box)) for p, x, box in pieces)
     number = "".join(str(d.prediction.digit) if d.prediction.status == "ok" else "?" for d in digits)
     status = "ok" if all(d.prediction.status == "ok" for d in digits) else "uncertain"
     return Reading(number, status, digits)
 
 
-def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> list:
-    """The group as one or more digits, whichever way of cutting it the model reads best:
-    [(probabilities, model input, box in the ink crop)], left to right."""
-    least = max(2, int(round(0.12 * line)))
-    cuts = cut_columns(group.pixels, least, MAX_CUTS)
-    if not cuts:
-        return [(whole_p, whole_x, group.box)]
-    nodes = [0, *cuts, group.width]
-    spans = [(i, j) for i in range(len(nodes)) for j in range(i + 1, len(nodes)) if (i, j) != (0, len(nodes) - 1)]
-    candidates = {}
-    for i, j in spans:
-        if (nodes[j] - nodes[i]) > 2 * TOO_WIDE * line:
-            continue
-        found = crop(group.pixels, nodes[i], nodes[j])
-        if found is None or found[1][3] - found[1][1] < LOW_PIECE * group.height:
-            continue
-        x = centre_digit(found[0])
-        if x is not None:
-            candidates[(i, j)] = (found[1], x)
-    if not candidates:
-        return [(whole_p, whole_x, group.box)]
-    keys = list(candidates)
-    probabilities = dict(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    probabilities[(0, len(nodes) - 1)] = whole_p
-    candidates[(0, len(nodes) - 1)] = ((0, 0, group.width, group.height), whole_x)
+def _best_joins(recognizer: Recognizer, groups: list[Group], line: float, join_cost: float, most: int) -> list[tuple[Group, np.ndarray, np.ndarray]]:
+    """Neighbouring groups that read better as one digit (the halves of a 0 drawn in two
+    strokes, a broken stroke) joined: [(segment, probabilities, model input)], left to right.
+    Every run of up to `most` close neighbours is read, in one model call, each join costing
+    `join_cost`, and the best reading of the whole row wins."""
+    runs = {}
+    for i in range(len(groups)):
+        for j in range(i + 1, min(len(groups), i + most) + 1):
+            if j > i + 1:
+                a, b = groups[j - 2], groups[j - 1]
+                if b.box[0] - a.box[2] > JOIN_GAP * line:
+                    break
+            segment = join(groups[i:j])
+            if j > i + 1 and most == MAX_JOIN and segment.width > TOO_WIDE * line:
+                break
+            x = centre_digit(segment.pixels)
+            if x is not None:
+                runs[(i, j)] = (segment, x)
+    if not runs:
+        return []
+    keys = list(runs)
+    probabilities = dict(zip(keys, recognizer.probabilities(np.stack([runs[k][1] for k in keys]))))
+    scores = {k: _score(probabilities[k], runs[k][0].width, runs[k][0].height, line) + join_cost * (k[1] - k[0] - 1) for k in keys}
+    chosen = _best_path(len(groups), scores, skip=True)
+    return [(runs[k][0], probabilities[k], runs[k][1]) for k in chosen]
 
-    def score(key) -> float:
-        p = probabilities[key]
-        (x0, _, x1, _), _ = candidates[key]
-        width = (x1 - x0) / line
-        digit = int(np.argmax(p))
-        shape = 0.0
-        if width > TOO_WIDE:
-            shape -= SHAPE_PENALTY * (width - TOO_WIDE)
-        if width < NARROW and digit != 1:
-            shape -= SHAPE_PENALTY * (NARROW - width) / NARROW
-        return math.log(max(float(p[digit]), 1e-6)) + shape + DIGIT_COST
 
-    # best[j]: the best reading of the columns before node j, and the pieces it is made of.
-    best: list[tuple[float, list]] = [(0.0, [])] + [(-math.inf, [])] * (len(nodes) - 1)
-    for j in range(1, len(nodes)):
+def _best_path(n: int, scores: dict[tuple[int, int], float], skip: bool = False) -> list[tuple[int, int]]:
+    """The spans (i, j) covering 0..n with the highest total score (dynamic programming);
+    with `skip`, a node no span reaches (a group with no ink to read) is passed over."""
+    best: list[tuple[float, list]] = [(0.0, [])] + [(-math.inf, [])] * n
+    for j in range(1, n + 1):
+        if skip and best[j - 1][0] > best[j][0] and all((i, j) not in scores for i in range(j)):
+            best[j] = best[j - 1]  # nothing ends here (a piece with no ink to read)
         for i in range(j):
-            if (i, j) in candidates and best[i][0] > -math.inf:
-                total = best[i][0] + score((i, j))
-                if total > best[j][0]:
-                    best[j] = (total, best[i][1] + [(i, j)])
+            if (i, j) in scores and best[i][0] > -math.inf and best[i][0] + scores[(i, j)] > best[j][0]:
+                best[j] = (best[i][0] + scores[(i, j)], best[i][1] + [(i, j)])
+    return best[n][1]
+
+
+def _score(probabilities: np.ndarray, width: int, height: int, line: float) -> float:
+    """How good one piece is as one digit: the log of the model's confidence, less a penalty
+    for a piece too wide for one digit or too narrow for anything but a 1 (in line heights),
+    plus DIGIT_COST."""
+    digit = int(np.argmax(probabilities))
+    wide = width / line
+    shape = -SHAPE_PENALTY * max(0.0, wide - TOO_WIDE)
+    if wide < NARROW and digit != 1:
+        shape -= SHAPE_PENALTY * (NARROW - wide) / NARROW
+    return math.log(max(float(probabilities[digit]), 1e-6)) + shape + DIGIT_COST
+
+
+def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
+    """A digit that may be several: not ok, or wider than a digit."""
+    return prediction.status != "ok" or piece.width > WIDE * line
+
+
+def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> list:
+    """The group as one or more digits, whichever way of cutting it along its seams (paths
+    through the least ink) the model reads best: [(probabilities, model input, box in the ink
+    crop)], left to right."""
+    least = max(2, int(round(0.12 * line)))
+    h, w = group.pixels.shape
+    seams = [np.zeros(h, np.int64), *cut_seams(group.pixels, least, MAX_CUTS), np.full(h, w, np.int64)]
+    last = len(seams) - 1
+    candidates = {(0, last): ((0, 0, w, h), whole_x)}
+    for i in range(last):
+        for j in range(i + 1, last + 1):
+            if (i, j) == (0, last) or seams[j][-1] - seams[i][-1] > 1.5 * TOO_WIDE * line:
+                continue
+            found = between(group.pixels, seams[i], seams[j])
+            if found is None or found[1][3] - found[1][1] < LOW_PIECE * group.height:
+                continue
+            x = centre_digit(found[0])
+            if x is not None:
+                candidates[(i, j)] = (found[1], x)
+    keys = [k for k in candidates if k != (0, last)]
+    probabilities = {(0, last): whole_p}
+    if keys:
+        probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
+    extra = NARROW_SPLIT_COST if group.width <= WIDE * line else 0.0
+    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], candidates[k][0][3] - candidates[k][0][1], line) + extra for k in candidates}
     gx, gy = group.box[:2]
     out = []
-    for key in best[-1][1]:
+    for key in _best_path(last, scores):
         (x0, y0, x1, y1), x = candidates[key]
         out.append((probabilities[key], x, (gx + x0, gy + y0, gx + x1, gy + y1)))
     return out
@@ -152,5 +193,3 @@ def _line_height(groups: list[Group]) -> float:
     return float(max(1.0, np.median(heights[: max(1, (len(heights) + 1) // 2)])))
 
 
-def _picture_box(ink: Ink, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    return ink.box(*box)

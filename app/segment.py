@@ -1,14 +1,15 @@
 """Where the digits of a written number are: the ink split into pieces the way people write.
 
     >>> ink = find_ink(canvas)                                  # app.preprocess
-    >>> groups = stroke_groups(ink, json_data["objects"]) or ink_groups(ink)
-    >>> [g.box for g in groups]                                 # left to right, in ink pixels
+    >>> groups = ink_groups(ink)                                # left to right, in ink pixels
+    >>> labels = stroke_labels(ink, json_data["objects"])       # which digit the strokes say
+    >>> parts(groups[0], labels)                                # a group the strokes divide
 
-With the canvas's strokes, the strokes of one digit stay together even when they do not touch
-(the two strokes of a 4, the bar of a 5 or a crossed 7, the foot of a 1), and strokes of
-different digits stay apart even when they touch. Without strokes (an upload) the same is done
-with the connected pieces of ink. A piece that may hold several touching digits is split later
-by `app.numbers`, at the columns `cut_columns` proposes. Pillow and NumPy only.
+Pieces of ink that belong to one digit stay together even when they do not touch (the two
+strokes of a 4, the bar of a 5 or a crossed 7, the foot of a 1). With the canvas's strokes, the
+strokes of different digits can be told apart even where they touch (`app.numbers` lets the
+model judge whether they should be). A piece that may hold several touching digits is split later
+by `app.numbers`, along the paths `cut_seams` proposes. Pillow and NumPy only.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from PIL import Image, ImageDraw, ImageFilter
 from app.preprocess import Ink
 
 SOLID = 0.35  # ink above this is part of a stroke when pieces are found
+SEG_ROWS = 48  # pieces of ink are found at a size this many rows high at most
 SAME_DIGIT_OVERLAP = 0.5  # pieces whose columns overlap this much of the narrower one are one digit
-FLAT = 0.4  # a piece lower than this fraction of the line's height is a bar or a foot
-FLAT_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most
+PART = 0.6  # a piece lower than this fraction of the line's height is part of a digit (a bar, a foot, a loop)
+PART_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most
 SPECK = 0.3  # a piece lower and narrower than this fraction of the line's height joins its neighbour
+SIDE_STEP = 0.15  # what a seam pays, in pixels of ink, for each column it moves sideways
 STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
 
 
@@ -47,22 +50,29 @@ class Group:
 
 
 def ink_groups(ink: Ink) -> list[Group]:
-    """The digits of a picture from its connected pieces of ink, left to right."""
-    labels, count = components(ink.pixels > SOLID)
+    """The digits of a picture from its connected pieces of ink, left to right. The pieces are
+    found at a reduced size (SEG_ROWS rows at most), where a stroke's width is a pixel or two."""
+    solid = ink.pixels > SOLID
+    h, w = solid.shape
+    f = max(1, math.ceil(h / SEG_ROWS))
+    padded = np.pad(solid, ((0, -h % f), (0, -w % f)))
+    small = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).any(axis=(1, 3))
+    labels, count = components(small)
     if count <= 1:
         return [whole(ink)]
-    return _assemble(ink, _spread(labels, ink.pixels > 0), count)
+    labels = np.repeat(np.repeat(labels, f, axis=0), f, axis=1)[:h, :w]
+    return _assemble(ink, np.where(ink.pixels > 0, labels, 0), count)
 
 
-def stroke_groups(ink: Ink, strokes) -> list[Group] | None:
-    """The digits of a canvas drawing from its strokes (fabric.js objects, as the canvas's
-    `json_data["objects"]` has them), left to right; None when there are no usable strokes or
-    they do not match the picture (then use `ink_groups`)."""
+def stroke_labels(ink: Ink, strokes) -> np.ndarray | None:
+    """Which digit the canvas's strokes say each ink pixel belongs to (1..k, 0 = none), from
+    the strokes (fabric.js objects, as the canvas's `json_data["objects"]` has them) grouped by
+    their columns as `ink_groups` groups pieces; None when there are no usable strokes or they
+    do not match the picture."""
     paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
-    if not paths:
+    if not paths or len(paths) > 250:
         return None
-    # Stroke points in the ink crop's pixels, and each stroke's columns.
-    local = []
+    local = []  # each stroke's points in the ink crop's pixels, and its width there
     for points, width in paths:
         xy = (points - (ink.left, ink.top)) / (ink.scale_x, ink.scale_y)
         local.append((xy, max(1.0, width / ink.scale_x)))
@@ -80,15 +90,30 @@ def stroke_groups(ink: Ink, strokes) -> list[Group] | None:
         for x, y in (points[0], points[-1]):
             draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=group + 1)
     labels = np.asarray(painted.filter(ImageFilter.MaxFilter(3)), dtype=np.int32)
-    labels = np.where(labels > 0, labels, np.asarray(painted.filter(ImageFilter.MaxFilter(7)), dtype=np.int32))
     solid = ink.pixels > SOLID
     if np.count_nonzero(labels[solid]) < STROKE_COVERAGE * np.count_nonzero(solid):
         return None
-    labels = np.where(ink.pixels > 0, labels, 0)
-    count = int(labels.max())
-    if count <= 1:
-        return [whole(ink)]
-    return _assemble(ink, labels, count, already_grouped=True)
+    return np.where(ink.pixels > 0, labels, 0)
+
+
+def parts(group: Group, labels: np.ndarray) -> list[Group]:
+    """The group cut along `labels` (from `stroke_labels`), left to right; [] when the labels
+    see one digit in it, or leave much of its ink unlabelled."""
+    x0, y0, x1, y1 = group.box
+    mine = np.where(group.pixels > 0, labels[y0:y1, x0:x1], 0)
+    mass = np.bincount(mine.ravel(), weights=group.pixels.ravel())
+    total = float(group.pixels.sum())
+    found = [k for k in np.flatnonzero(mass) if k > 0 and mass[k] >= 0.05 * total]
+    if len(found) < 2 or mass[0] > 0.2 * total:
+        return []
+    out = []
+    for k in found:
+        pixels = np.where(mine == k, group.pixels, 0.0).astype(np.float32)
+        rows = np.flatnonzero(pixels.any(axis=1))
+        cols = np.flatnonzero(pixels.any(axis=0))
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
+    return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 
 def whole(ink: Ink) -> Group:
@@ -96,35 +121,63 @@ def whole(ink: Ink) -> Group:
     return Group(ink.pixels, (0, 0, w, h))
 
 
-def cut_columns(pixels: np.ndarray, least: int, most: int = 6) -> list[int]:
-    """Columns where a group of touching digits could be cut: the `most` deepest minima of its
-    ink's column profile, each at least `least` columns from the ends and from each other."""
-    profile = (pixels > SOLID).sum(axis=0).astype(np.float32)
-    w = profile.size
+def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]:
+    """Where a group of touching digits could be cut: paths from top to bottom (a column per
+    row) through as little ink as they can, so that a cut passes between digits that lean on
+    or overlap each other. One path near each of the `most` deepest minima of the ink's column
+    profile (at least `least` columns from the ends and from each other), moving at most a
+    column per row and no further than `least` from its minimum; left to right."""
+    solid = (pixels > SOLID).astype(np.float32)
+    h, w = solid.shape
     if w < 2 * least + 1:
         return []
-    smooth = np.convolve(np.pad(profile, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+    profile = np.convolve(np.pad(solid.sum(axis=0), 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
     inside = np.arange(least, w - least)
-    left, right = smooth[inside - 1], smooth[inside + 1]
-    minima = inside[(smooth[inside] <= left) & (smooth[inside] <= right)]
+    minima = inside[(profile[inside] <= profile[inside - 1]) & (profile[inside] <= profile[inside + 1])]
     chosen: list[int] = []
-    for c in minima[np.argsort(smooth[minima], kind="stable")]:
+    for c in minima[np.argsort(profile[minima], kind="stable")]:
         if all(abs(int(c) - k) >= least for k in chosen):
             chosen.append(int(c))
         if len(chosen) == most:
             break
-    return sorted(chosen)
+    if not chosen:
+        return []
+    centres = np.array(sorted(chosen))
+    columns = np.arange(w)
+    # One least-ink path per centre at once: cost[k, x] is the least ink on a path of seam k
+    # from the top row to column x of this row; outside its band a seam may not go.
+    outside = np.where(np.abs(columns[None, :] - centres[:, None]) > least, np.inf, 0.0)
+    cost = solid[0][None, :] + outside
+    came = np.zeros((h, len(centres), w), np.int8)
+    pad = np.full((len(centres), 1), np.inf)
+    rows = np.arange(len(centres))[:, None]
+    for y in range(1, h):
+        options = np.stack([np.hstack([pad, cost[:, :-1]]) + SIDE_STEP, cost, np.hstack([cost[:, 1:], pad]) + SIDE_STEP])
+        pick = np.argmin(options, axis=0)
+        came[y] = pick - 1
+        cost = np.take_along_axis(options, pick[None], axis=0)[0] + solid[y][None, :] + outside
+    seams = []
+    for k in range(len(centres)):
+        x = int(np.argmin(cost[k]))
+        path = np.empty(h, np.int64)
+        for y in range(h - 1, -1, -1):
+            path[y] = x
+            x += int(came[y, k, x])
+        seams.append(path)
+    return seams
 
 
-def crop(pixels: np.ndarray, x0: int, x1: int) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """Columns x0..x1 of `pixels` cropped to their ink, with the crop's box; None if no ink."""
-    part = pixels[:, x0:x1]
+def between(pixels: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink between two seams (a column per row each; `right` exclusive), cropped to its
+    ink, with the crop's box; None if there is no ink there."""
+    cols = np.arange(pixels.shape[1])
+    part = np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels, 0.0)
     rows = np.flatnonzero(part.max(axis=1) > 0)
-    cols = np.flatnonzero(part.max(axis=0) > 0)
     if rows.size == 0:
         return None
-    y0, y1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-    return part[y0:y1, c0:c1], (x0 + c0, y0, x0 + c1, y1)
+    used = np.flatnonzero(part.max(axis=0) > 0)
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(used[0]), int(used[-1]) + 1
+    return part[y0:y1, x0:x1].astype(np.float32), (x0, y0, x1, y1)
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -166,58 +219,51 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return np.cumsum(labels, axis=1)[:, :w], int(run_label.max()) + 1
 
 
-def _assemble(ink: Ink, labels: np.ndarray, count: int, already_grouped: bool = False) -> list[Group]:
-    """Groups from labelled pieces: pieces merged into digits (unless `already_grouped`), each
-    digit's pixels cut out, left to right."""
-    index = np.arange(1, count + 1)
-    present = labels > 0
-    ys, xs = np.nonzero(present)
-    lab = labels[ys, xs] - 1
-    x0 = np.full(count, np.iinfo(np.int32).max)
-    y0 = x0.copy()
-    x1 = np.full(count, -1)
-    y1 = x1.copy()
-    np.minimum.at(x0, lab, xs)
-    np.minimum.at(y0, lab, ys)
-    np.maximum.at(x1, lab, xs + 1)
-    np.maximum.at(y1, lab, ys + 1)
-    mass = np.bincount(lab, weights=ink.pixels[ys, xs], minlength=count)
-    used = x1 > 0
-    boxes = [(int(a), int(b), int(c), int(d)) for a, b, c, d in zip(x0, y0, x1, y1)]
-    if already_grouped:
-        owner = np.arange(count)
-    else:
-        owner = np.array(_merge(boxes, mass.tolist()))
-    owner = np.where(used, owner, -1)
-    if np.unique(owner[owner >= 0]).size <= 1:
+def _assemble(ink: Ink, labels: np.ndarray, count: int) -> list[Group]:
+    """Groups from labelled pieces: pieces merged into digits, each digit's pixels cut out,
+    left to right; all the ink as one group when it is one digit."""
+    boxes, mass, names = [], [], []
+    for k in range(1, count + 1):
+        mine = labels == k
+        rows = np.flatnonzero(mine.any(axis=1))
+        if rows.size == 0:
+            continue
+        cols = np.flatnonzero(mine.any(axis=0))
+        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+        mass.append(float(ink.pixels[mine].sum()))
+        names.append(k)
+    owner = _merge(boxes, mass)
+    if len(set(owner)) <= 1:
         return [whole(ink)]  # one digit: all its ink, exactly as for a single digit
     groups = []
-    for g in np.unique(owner[owner >= 0]):
-        members = index[owner == g]
-        pixels = np.where(np.isin(labels, members), ink.pixels, 0.0).astype(np.float32)
-        gx0, gy0 = int(x0[owner == g].min()), int(y0[owner == g].min())
-        gx1, gy1 = int(x1[owner == g].max()), int(y1[owner == g].max())
-        groups.append(Group(pixels[gy0:gy1, gx0:gx1], (gx0, gy0, gx1, gy1)))
+    for g in sorted(set(owner)):
+        members = [k for k, o in zip(names, owner) if o == g]
+        x0, y0 = min(boxes[i][0] for i, o in enumerate(owner) if o == g), min(boxes[i][1] for i, o in enumerate(owner) if o == g)
+        x1, y1 = max(boxes[i][2] for i, o in enumerate(owner) if o == g), max(boxes[i][3] for i, o in enumerate(owner) if o == g)
+        part = labels[y0:y1, x0:x1]
+        pixels = np.where(np.isin(part, members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
+        groups.append(Group(pixels, (x0, y0, x1, y1)))
     return sorted(groups, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 
-def _spread(labels: np.ndarray, faint: np.ndarray, steps: int = 2) -> np.ndarray:
-    """Labels grown into the faint ink around them (the anti-aliased edges of the strokes)."""
-    for _ in range(steps):
-        grown = labels.copy()
-        grown[1:] = np.maximum(grown[1:], labels[:-1])
-        grown[:-1] = np.maximum(grown[:-1], labels[1:])
-        wide = grown.copy()
-        wide[:, 1:] = np.maximum(wide[:, 1:], grown[:, :-1])
-        wide[:, :-1] = np.maximum(wide[:, :-1], grown[:, 1:])
-        labels = np.where((labels == 0) & faint, wide, labels)
-    return labels
+def join(groups: list[Group]) -> Group:
+    """Several groups as one."""
+    if len(groups) == 1:
+        return groups[0]
+    x0, y0 = min(g.box[0] for g in groups), min(g.box[1] for g in groups)
+    x1, y1 = max(g.box[2] for g in groups), max(g.box[3] for g in groups)
+    pixels = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for g in groups:
+        a, b, c, d = g.box
+        np.maximum(pixels[b - y0 : d - y0, a - x0 : c - x0], g.pixels, out=pixels[b - y0 : d - y0, a - x0 : c - x0])
+    return Group(pixels, (x0, y0, x1, y1))
 
 
 def _merge(boxes: list[tuple], mass: list[float]) -> list[int]:
     """Which digit each piece belongs to (0..k-1, left to right). Pieces whose columns overlap
-    by SAME_DIGIT_OVERLAP of the narrower are one digit; a flat piece (the bar of a 5 or a 7,
-    the foot of a 1) joins the digit it overlaps most; a speck joins the nearest digit."""
+    by SAME_DIGIT_OVERLAP of the narrower are one digit; a piece too low to be a digit (the bar
+    of a 5 or a 7, the foot of a 1, half a stroke) joins the digit it overlaps most; a speck
+    joins the nearest digit."""
     n = len(boxes)
     owner = list(range(n))
 
@@ -239,7 +285,7 @@ def _merge(boxes: list[tuple], mass: list[float]) -> list[int]:
         return min(box[a][2], box[b][2]) - max(box[a][0], box[b][0])
 
     def flat(r: int) -> bool:
-        return box[r][3] - box[r][1] < FLAT * line
+        return box[r][3] - box[r][1] < PART * line
 
     def width(r: int) -> float:
         return max(box[r][2] - box[r][0], 1)
@@ -256,7 +302,7 @@ def _merge(boxes: list[tuple], mass: list[float]) -> list[int]:
     upright = [r for r in box if not flat(r)]
     for r in [r for r in box if flat(r)]:
         best = max(upright, key=lambda k: overlap(k, r), default=None)
-        if best is not None and overlap(best, r) >= FLAT_OVERLAP * width(r):
+        if best is not None and overlap(best, r) >= PART_OVERLAP * width(r):
             join(best, r)
     # Specks: a dot or a fragment joins the digit whose columns are nearest.
     big = [r for r in box if box[r][3] - box[r][1] >= SPECK * line or width(r) >= SPECK * line]
