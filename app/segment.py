@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from app.preprocess import Ink
 
 SOLID = 0.35  # ink above this is part of a stroke when pieces are found
-SEG_ROWS = 48  # pieces of ink are found at a size this many rows high at most
+SEG_ROWS = 80  # pieces of ink are found at a size this many rows high at most
 SAME_DIGIT_OVERLAP = 0.5  # pieces whose columns overlap this much of the narrower one are one digit
 PART = 0.6  # a piece lower than this fraction of the line's height is part of a digit (a bar, a foot, a loop)
 PART_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most
@@ -127,7 +127,11 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
     or overlap each other. One path near each of the `most` deepest minima of the ink's column
     profile (at least `least` columns from the ends and from each other), moving at most a
     column per row and no further than `least` from its minimum; left to right."""
-    solid = (pixels > SOLID).astype(np.float32)
+    full_h, full_w = pixels.shape
+    f = max(1, math.ceil(full_h / SEG_ROWS))  # found at a reduced size, drawn back at full size
+    padded = np.pad(pixels > SOLID, ((0, -full_h % f), (0, -full_w % f)))
+    solid = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).mean(axis=(1, 3)).astype(np.float32)
+    least = max(1, least // f)
     h, w = solid.shape
     if w < 2 * least + 1:
         return []
@@ -163,7 +167,7 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
         for y in range(h - 1, -1, -1):
             path[y] = x
             x += int(came[y, k, x])
-        seams.append(path)
+        seams.append(np.minimum(np.repeat(path, f)[:full_h] * f + f // 2, full_w))
     return seams
 
 
