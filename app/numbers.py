@@ -5,11 +5,13 @@ model reads the pieces best, each digit read as `Recognizer.predict` reads one.
     >>> reading.number, reading.status               # "2026", "ok"   ("20?6", "uncertain"; None, "empty")
     >>> [(d.prediction.digit, d.box) for d in reading.digits]     # box: x0, y0, x1, y1 in the picture
 
-A picture with one digit gives exactly what `predict` gives. Ink that may be several touching
-digits (a piece wider than a digit, or one the model is not sure of) is cut at the minima of
-its ink's column profile; every way of cutting it there is scored by the model's confidence in
-each piece, with a cost per digit and a penalty for pieces too wide or too narrow to be one
-digit, and the best way wins (dynamic programming over the cuts, one model call for all).
+A picture with one digit gives exactly what `predict` gives. Neighbouring pieces are joined
+when they read far better as one digit; pieces the canvas's strokes divide are divided when
+the parts read better apart; a piece that may be several touching digits (wider than a digit,
+or one the model is not sure of) is cut along paths through the least ink near the minima of
+its column profile. Each time, every way of doing it is scored by the model's confidence in
+each resulting digit, with a cost per digit and a penalty for digits too wide or too narrow,
+and the best way wins (dynamic programming, one model call for all the ways).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from PIL import Image
 
 from app.preprocess import centre_digit, find_ink
 from app.recognizer import Prediction, judge
-from app.segment import Group, between, cut_seams, ink_groups, join, parts, stroke_labels
+from app.segment import Group, between, cut_seams, ink_groups, join
+from app.strokes import parts, stroke_masks
 
 if TYPE_CHECKING:
     from app.recognizer import Recognizer
@@ -33,11 +36,11 @@ TOO_WIDE = 1.3  # a piece wider than this many line heights is penalised, the mo
 WIDE = 0.95  # a piece wider than this many line heights may be several digits
 NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
 SHAPE_PENALTY = 3.0
-NARROW_SPLIT_COST = math.log(0.2)  # each digit more, when what is cut is no wider than a digit
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
 MAX_CUTS = 5  # candidate cut columns tried in one group
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
+STROKE_JOIN_COST = 0.0  # strokes the canvas says are different digits: joined when they read better so
 JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
 
 
@@ -78,12 +81,12 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         return EMPTY_READING
     groups = ink_groups(ink)
     line = _line_height(groups)
-    labels = stroke_labels(ink, strokes) if strokes is not None else None
+    masks = stroke_masks(ink, strokes) if strokes is not None else None
     pieces = []
     for segment, probabilities, x in _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN):
-        divided = parts(segment, labels) if labels is not None else []
-        # Touching strokes of different digits: apart, when the model reads them better apart.
-        readings = _best_joins(recognizer, divided, line, -DIGIT_COST, len(divided)) if divided else [(segment, probabilities, x)]
+        divided = parts(segment, masks) if masks is not None else []
+        # Touching strokes of different digits: apart, unless the model reads them far better as one.
+        readings = _best_joins(recognizer, divided, line, STROKE_JOIN_COST, len(divided), widest=None) if divided else [(segment, probabilities, x)]
         for piece, p, px in readings:
             if _suspect(judge(p, px), piece, line):
                 pieces.extend(_split(recognizer, piece, line, p, px))
@@ -97,11 +100,13 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
     return Reading(number, status, digits)
 
 
-def _best_joins(recognizer: Recognizer, groups: list[Group], line: float, join_cost: float, most: int) -> list[tuple[Group, np.ndarray, np.ndarray]]:
+def _best_joins(
+    recognizer: Recognizer, groups: list[Group], line: float, join_cost: float, most: int, widest: float | None = TOO_WIDE
+) -> list[tuple[Group, np.ndarray, np.ndarray]]:
     """Neighbouring groups that read better as one digit (the halves of a 0 drawn in two
     strokes, a broken stroke) joined: [(segment, probabilities, model input)], left to right.
-    Every run of up to `most` close neighbours is read, in one model call, each join costing
-    `join_cost`, and the best reading of the whole row wins."""
+    Every run of up to `most` close neighbours (together at most `widest` line heights wide) is
+    read, in one model call, each join costing `join_cost`, and the best reading of the row wins."""
     runs = {}
     for i in range(len(groups)):
         for j in range(i + 1, min(len(groups), i + most) + 1):
@@ -110,7 +115,7 @@ def _best_joins(recognizer: Recognizer, groups: list[Group], line: float, join_c
                 if b.box[0] - a.box[2] > JOIN_GAP * line:
                     break
             segment = join(groups[i:j])
-            if j > i + 1 and most == MAX_JOIN and segment.width > TOO_WIDE * line:
+            if j > i + 1 and widest is not None and segment.width > widest * line:
                 break
             x = centre_digit(segment.pixels)
             if x is not None:
@@ -177,8 +182,7 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
     probabilities = {(0, last): whole_p}
     if keys:
         probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    extra = NARROW_SPLIT_COST if group.width <= WIDE * line else 0.0
-    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], candidates[k][0][3] - candidates[k][0][1], line) + extra for k in candidates}
+    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], candidates[k][0][3] - candidates[k][0][1], line) for k in candidates}
     gx, gy = group.box[:2]
     out = []
     for key in _best_path(last, scores):

@@ -2,13 +2,10 @@
 
     >>> ink = find_ink(canvas)                                  # app.preprocess
     >>> groups = ink_groups(ink)                                # left to right, in ink pixels
-    >>> labels = stroke_labels(ink, json_data["objects"])       # which digit the strokes say
-    >>> parts(groups[0], labels)                                # a group the strokes divide
 
 Pieces of ink that belong to one digit stay together even when they do not touch (the two
-strokes of a 4, the bar of a 5 or a crossed 7, the foot of a 1). With the canvas's strokes, the
-strokes of different digits can be told apart even where they touch (`app.numbers` lets the
-model judge whether they should be). A piece that may hold several touching digits is split later
+strokes of a 4, the bar of a 5 or a crossed 7, the foot of a 1); `app.strokes` divides them
+further where the canvas's strokes say two digits touch. A piece that may hold several touching digits is split later
 by `app.numbers`, along the paths `cut_seams` proposes. Pillow and NumPy only.
 """
 
@@ -18,7 +15,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
 
 from app.preprocess import Ink
 
@@ -29,7 +25,6 @@ PART = 0.6  # a piece lower than this fraction of the line's height is part of a
 PART_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most
 SPECK = 0.3  # a piece lower and narrower than this fraction of the line's height joins its neighbour
 SIDE_STEP = 0.15  # what a seam pays, in pixels of ink, for each column it moves sideways
-STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
 
 
 @dataclass(frozen=True)
@@ -62,58 +57,6 @@ def ink_groups(ink: Ink) -> list[Group]:
         return [whole(ink)]
     labels = np.repeat(np.repeat(labels, f, axis=0), f, axis=1)[:h, :w]
     return _assemble(ink, np.where(ink.pixels > 0, labels, 0), count)
-
-
-def stroke_labels(ink: Ink, strokes) -> np.ndarray | None:
-    """Which digit the canvas's strokes say each ink pixel belongs to (1..k, 0 = none), from
-    the strokes (fabric.js objects, as the canvas's `json_data["objects"]` has them) grouped by
-    their columns as `ink_groups` groups pieces; None when there are no usable strokes or they
-    do not match the picture."""
-    paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
-    if not paths or len(paths) > 250:
-        return None
-    local = []  # each stroke's points in the ink crop's pixels, and its width there
-    for points, width in paths:
-        xy = (points - (ink.left, ink.top)) / (ink.scale_x, ink.scale_y)
-        local.append((xy, max(1.0, width / ink.scale_x)))
-    boxes = [(xy[:, 0].min() - w / 2, xy[:, 1].min() - w / 2, xy[:, 0].max() + w / 2, xy[:, 1].max() + w / 2) for xy, w in local]
-    owner = _merge(boxes, [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes])
-    # Paint each stroke with its group's number; the ink takes the number painted under it.
-    h, w = ink.pixels.shape
-    painted = Image.new("L", (w, h))
-    draw = ImageDraw.Draw(painted)
-    for (xy, width), group in zip(local, owner):
-        nib = int(math.ceil(width)) + 2  # a little wider: the anti-aliased edge is ink too
-        points = [tuple(p) for p in xy.tolist()]
-        if len(points) > 1:
-            draw.line(points, fill=group + 1, width=nib, joint="curve")
-        for x, y in (points[0], points[-1]):
-            draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=group + 1)
-    labels = np.asarray(painted.filter(ImageFilter.MaxFilter(3)), dtype=np.int32)
-    solid = ink.pixels > SOLID
-    if np.count_nonzero(labels[solid]) < STROKE_COVERAGE * np.count_nonzero(solid):
-        return None
-    return np.where(ink.pixels > 0, labels, 0)
-
-
-def parts(group: Group, labels: np.ndarray) -> list[Group]:
-    """The group cut along `labels` (from `stroke_labels`), left to right; [] when the labels
-    see one digit in it, or leave much of its ink unlabelled."""
-    x0, y0, x1, y1 = group.box
-    mine = np.where(group.pixels > 0, labels[y0:y1, x0:x1], 0)
-    mass = np.bincount(mine.ravel(), weights=group.pixels.ravel())
-    total = float(group.pixels.sum())
-    found = [k for k in np.flatnonzero(mass) if k > 0 and mass[k] >= 0.05 * total]
-    if len(found) < 2 or mass[0] > 0.2 * total:
-        return []
-    out = []
-    for k in found:
-        pixels = np.where(mine == k, group.pixels, 0.0).astype(np.float32)
-        rows = np.flatnonzero(pixels.any(axis=1))
-        cols = np.flatnonzero(pixels.any(axis=0))
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
-    return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 
 def whole(ink: Ink) -> Group:
@@ -236,7 +179,7 @@ def _assemble(ink: Ink, labels: np.ndarray, count: int) -> list[Group]:
         boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
         mass.append(float(ink.pixels[mine].sum()))
         names.append(k)
-    owner = _merge(boxes, mass)
+    owner = merge(boxes, mass)
     if len(set(owner)) <= 1:
         return [whole(ink)]  # one digit: all its ink, exactly as for a single digit
     groups = []
@@ -263,7 +206,7 @@ def join(groups: list[Group]) -> Group:
     return Group(pixels, (x0, y0, x1, y1))
 
 
-def _merge(boxes: list[tuple], mass: list[float]) -> list[int]:
+def merge(boxes: list[tuple], mass: list[float]) -> list[int]:
     """Which digit each piece belongs to (0..k-1, left to right). Pieces whose columns overlap
     by SAME_DIGIT_OVERLAP of the narrower are one digit; a piece too low to be a digit (the bar
     of a 5 or a 7, the foot of a 1, half a stroke) joins the digit it overlaps most; a speck
@@ -316,46 +259,3 @@ def _merge(boxes: list[tuple], mass: list[float]) -> list[int]:
             join(min(big, key=lambda k: max(box[k][0] - centre, centre - box[k][2], 0)), r)
     order = {r: k for k, r in enumerate(sorted(box, key=lambda r: (box[r][0] + box[r][2]) / 2))}
     return [order[root(i)] for i in range(n)]
-
-
-def _objects(strokes) -> list:
-    if strokes is None:
-        return []
-    if isinstance(strokes, dict):
-        strokes = strokes.get("objects") or []
-    if not isinstance(strokes, (list, tuple)):
-        raise ValueError(f"expected the canvas's strokes as a list of objects (json_data['objects']), got {type(strokes).__name__}")
-    return list(strokes)
-
-
-def _stroke_points(stroke) -> tuple[np.ndarray, float] | None:
-    """A fabric.js path's points in canvas pixels and its width; None if it is not a path.
-    The commands (M, L, Q, C) hold canvas coordinates; an object moved after drawing has its
-    `left`/`top` moved with it, so the points are shifted to agree."""
-    if not isinstance(stroke, dict) or not isinstance(stroke.get("path"), list):
-        return None
-    points = []
-    for command in stroke["path"]:
-        if not isinstance(command, (list, tuple)) or len(command) < 3:
-            continue
-        values = command[1:]
-        try:
-            values = [float(v) for v in values]
-        except (TypeError, ValueError):
-            return None
-        points.extend(zip(values[0::2], values[1::2]))
-    if not points:
-        return None
-    xy = np.array(points, dtype=np.float64)
-    if not np.all(np.isfinite(xy)):
-        return None
-    try:
-        width = float(stroke.get("strokeWidth") or 1.0)
-    except (TypeError, ValueError):
-        width = 1.0
-    for axis, key, origin in ((0, "left", "originX"), (1, "top", "originY")):
-        if isinstance(stroke.get(key), (int, float)) and stroke.get(origin, "left" if axis == 0 else "top") in ("left", "top"):
-            shift = float(stroke[key]) + width / 2 - xy[:, axis].min()
-            if abs(shift) > 2:  # fabric's own box differs from the points' by under a pixel
-                xy[:, axis] += shift
-    return xy, width
