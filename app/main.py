@@ -2,12 +2,12 @@
 
     $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
 
-Layout and wording only: what it shows comes from app/views.py. One model per file per process
+Layout and wording only: what it shows comes from app/render.py, what it does from
+app/actions.py, the stroke history from app/history.py. One model per file per process
 (`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
 the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
 it), $DIGITS_DATA_DIR at another drawings folder. The Draw tab is a fragment, so a stroke
-reruns only it; our own work per stroke is about 4 ms (decode, predict, the occlusion map, the
-HTML), most of it the occlusion map.
+reruns only it.
 """
 
 from __future__ import annotations
@@ -21,19 +21,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import streamlit as st  # noqa: E402
-from streamlit_drawable_canvas import st_canvas  # noqa: E402
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app import views  # noqa: E402
-from app.contract import model_paths  # noqa: E402
-from app.dataset import DrawingStore  # noqa: E402
-from app.live_model import LiveModel  # noqa: E402
-from app.recognizer import Recognizer  # noqa: E402
+from app import actions, layout, render, viewport
+from app.contract import model_paths
+from app.dataset import LABELS, DrawingStore, label_name
+from app.history import UNDO_DEPTH, StrokeHistory
+from app.live_model import LiveModel
+from app.reading import Reading
+from app.recognizer import Recognizer
 
-CANVAS_SIDE = 280  # pixels; fits a phone held upright
+PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
+SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
 RECENT = 24  # examples shown in the dataset tab
-UNDO_DEPTH = 20  # strokes Undo can take back (each kept picture is 300 KB of session memory)
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -47,7 +48,7 @@ def live_model(path: str) -> LiveModel:
 @st.cache_data(show_spinner=False, max_entries=1024)
 def thumbnail(path: str) -> bytes:
     # Saved drawings never change (a new name for each), so the path is a safe key.
-    return views.thumbnail(path)
+    return render.thumbnail(path)
 
 
 def main() -> None:
@@ -60,7 +61,7 @@ def main() -> None:
     settings = guarded(sidebar_ui)
     if settings is None:
         return
-    live, (recognizer, problem), scheme, pen = settings
+    live, (recognizer, problem) = settings
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
@@ -69,7 +70,7 @@ def main() -> None:
     draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
-        draw_fragment(live, (recognizer, problem), scheme, pen)
+        draw_fragment(live, (recognizer, problem))
     if upload.open:
         with upload:
             guarded(upload_ui, recognizer)
@@ -88,14 +89,15 @@ def guarded(ui, *args):
         return None
 
 
-def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views.Scheme, int]:
-    """Settings and the model card; returns the chosen model file's LiveModel, what it serves now
-    (recognizer, problem), pen colours and width."""
+def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None]]:
+    """The pen settings (unless the Draw tab shows them under the canvas, on a narrow screen) and
+    the model card; returns the chosen model file's LiveModel and what it serves now
+    (recognizer, problem)."""
     paths = model_paths()
     with st.sidebar:
-        st.markdown("### Pen")
-        scheme = st.radio("Colours", list(views.SCHEMES), key="scheme", label_visibility="collapsed")
-        pen = st.slider("Pen width", min_value=8, max_value=40, value=20, step=2, key="pen")
+        if not st.session_state.get("stacked"):
+            st.markdown("### Pen")
+            pen_settings_ui("side")
 
         st.markdown("### Model")
         precision = "fp32"
@@ -107,50 +109,113 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views
         live = live_model(str(paths[precision]))
         recognizer, problem = live.current()
         if recognizer is not None:
-            st.markdown(views.card_html(recognizer.card), unsafe_allow_html=True)
+            st.markdown(render.card_html(recognizer.card), unsafe_allow_html=True)
             if problem:
                 st.warning(problem)
         else:
             st.caption("No model loaded.")
-    return live, (recognizer, problem), views.SCHEMES[scheme], pen
+    return live, (recognizer, problem)
+
+
+def pen_settings_ui(place: str) -> None:
+    """The pen's colours and width: in the sidebar (`place` "side"), or as one compact row under
+    the canvas ("row"), where the thumb is on a phone. The choice is kept in "scheme" and "pen",
+    whichever of the two places it was made in."""
+    state = st.session_state
+    schemes = list(render.SCHEMES)
+    scheme, pen = state.setdefault("scheme", schemes[0]), state.setdefault("pen", PEN_WIDTHS["value"])
+
+    def keep(name: str) -> None:
+        state[name] = state[f"{name}-{place}"]
+
+    row = place == "row"
+    with st.container(horizontal=row, gap="small", vertical_alignment="center", key=f"dr-pen-{place}"):
+        st.radio(
+            "Colours", schemes, index=schemes.index(scheme), key=f"scheme-{place}", horizontal=row,
+            label_visibility="collapsed", format_func=SHORT_SCHEMES.get if row else str,
+            on_change=keep, args=("scheme",),
+        )
+        st.slider(
+            "Pen width", **{**PEN_WIDTHS, "value": pen}, key=f"pen-{place}", on_change=keep, args=("pen",),
+            label_visibility="collapsed" if row else "visible", width=120 if row else "stretch",
+            help="The pen's width in pixels of a 280-pixel canvas; a larger canvas widens it alike.",
+        )
 
 
 @st.fragment
-def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], scheme: views.Scheme, pen: int) -> None:
+def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None]) -> None:
     """The Draw tab, rerun on its own after each stroke (a fragment): the sidebar, the title and
     the tabs stay as they are, which keeps stroke -> answer short. When the model has changed
     since the whole page last ran (a new export), the whole page reruns, so that the model card
     shows the new one too."""
     if live.current() != shown:
         st.rerun()
-    guarded(draw_ui, shown[0], scheme, pen)
+    guarded(draw_ui, shown[0])
 
 
-def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> None:
+def draw_ui(recognizer: Recognizer | None) -> None:
+    """Canvas and result side by side where there is room, the result under the canvas (and the
+    pen settings with it) where there is not."""
     state = st.session_state
-    left, right = st.columns([1, 1.55], gap="medium")
-    with left:
-        canvas = st_canvas(
-            stroke_width=pen,
-            stroke_color=scheme.pen,
-            background_color=scheme.paper,
-            height=CANVAS_SIDE,
-            width=CANVAS_SIDE,
-            drawing_mode="freedraw",
-            update_streamlit=True,
-            return_image_data=True,
-            initial_drawing=state.get("canvas_start"),
-            key=f"canvas-{state.canvas_round}",
+    shape = layout.for_width(viewport.content_width())
+    if shape.stacked != state.get("stacked", False):
+        state.stacked = shape.stacked
+        st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas
+    scheme = render.SCHEMES[state.get("scheme", next(iter(render.SCHEMES)))]
+    carry_drawing_over(scheme, shape.side)
+    # A horizontal block that wraps: even before the width is measured, the result goes under the
+    # canvas when there is no room beside it (page.css gives the result its minimum width).
+    with st.container(horizontal=not shape.stacked, gap="medium", key="dr-draw"):
+        with st.container(width=shape.side, gap="small", key="dr-canvas-column"):
+            canvas = st_canvas(
+                stroke_width=layout.pen_width(state.get("pen", PEN_WIDTHS["value"]), shape.side),
+                stroke_color=scheme.pen,
+                background_color=scheme.paper,
+                height=shape.side,
+                width=shape.side,
+                drawing_mode="freedraw",
+                update_streamlit=True,
+                return_image_data=True,
+                initial_drawing=state.get("canvas_start"),
+                key=f"canvas-{state.canvas_round}-{shape.side}",
+            )
+            image, strokes = current_drawing(canvas)
+            with st.container(horizontal=True, gap="small"):
+                st.button(
+                    "Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=not history().can_undo()
+                )
+                st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
+            if shape.stacked:
+                pen_settings_ui("row")
+        result_ui(recognizer, image)
+
+
+def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
+    """Keep the strokes when the colours or the canvas's size change: the kept drawings are
+    redrawn in the new colours or at the new size, and the canvas starts from the latest."""
+    state = st.session_state
+    drawn_as = state.get("drawn_as")
+    state.drawn_as = (scheme, side)
+    if drawn_as is None or drawn_as == (scheme, side) or not len(history()):
+        return
+    old_scheme, old_side = drawn_as
+    if old_scheme != scheme:
+        history().redrawn(
+            lambda d: layout.recoloured(d, scheme.pen),
+            lambda p: layout.repainted(p, (old_scheme.pen, old_scheme.paper), (scheme.pen, scheme.paper)),
         )
-        image, strokes = current_drawing(canvas)
-        with st.container(horizontal=True, gap="small"):
-            st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
-            st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-    with right:
+    if old_side != side:
+        history().redrawn(lambda d: layout.rescaled(d, side / old_side))
+    state.canvas_start = history().latest()
+
+
+def result_ui(recognizer: Recognizer | None, image) -> None:
+    state = st.session_state
+    with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
-        result = views.analyse(recognizer, image)
-        st.html(views.result_html(result, "digit-result", "drawing"))
+        result = actions.analyse(recognizer, image)
+        st.html(render.result_html(result, "digit-result", "drawing"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved
@@ -158,48 +223,32 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
             st.rerun()
 
 
-def _strokes(drawing: dict) -> int:
-    return len(drawing.get("objects") or [])
+def history() -> StrokeHistory:
+    """This session's strokes (kept across reruns, one history per session)."""
+    return st.session_state.setdefault("history", StrokeHistory(UNDO_DEPTH))
 
 
 def current_drawing(canvas) -> tuple:
-    """The canvas picture to read, and how many strokes it has.
-
-    The canvas reports its picture and its strokes (`json_data`) after every stroke; the page
-    keeps each report in `drawing_history`, one per stroke count, so Undo can go back to the
-    one before. A canvas that Undo has just remade shows the earlier strokes but reports
-    nothing until the next stroke (no picture, its starting strokes as `json_data`): until
-    then the page reads the kept picture.
-    """
-    state = st.session_state
-    history = state.setdefault("drawing_history", [])
-    if canvas.image_data is not None:
-        count = _strokes(canvas.json_data or {})
-        kept = [h for h in history if _strokes(h[0]) < count][-(UNDO_DEPTH - 1) :]
-        state.drawing_history = history = kept + [(canvas.json_data, canvas.image_data)]
-    if not history:
-        return None, 0
-    drawing, image = history[-1]
-    return image, _strokes(drawing)
+    """The canvas picture to read, and how many strokes it has (see app/history.py)."""
+    strokes = history()
+    strokes.record(canvas.json_data, canvas.image_data)
+    return strokes.current()
 
 
 def clear_canvas() -> None:
     # A new key gives a new, empty canvas.
     st.session_state.canvas_start = None
-    st.session_state.drawing_history = []
+    history().clear()
     st.session_state.canvas_round += 1
 
 
 def undo_stroke() -> None:
     """Take back the last stroke: a new canvas that starts from the drawing before it."""
-    state = st.session_state
-    history = state.get("drawing_history") or []
-    state.drawing_history = history = history[:-1]
-    state.canvas_start = history[-1][0] if history else None
-    state.canvas_round += 1
+    st.session_state.canvas_start = history().undo()
+    st.session_state.canvas_round += 1
 
 
-def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -> str | None:
+def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str | None:
     """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
     confirmation; a refusal is shown here and gives None."""
     prediction = result.prediction
@@ -211,41 +260,47 @@ def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -
             help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
         )
         label = st.selectbox(
-            "No, it was:", list(range(10)), index=None, placeholder="digit", key=f"{key}-label", width=110,
+            "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
+            format_func=label_name,
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
     if not (right or correct):
         return None
     version = recognizer.card.get("version")
     label = prediction.digit if right else label
-    ok, message = views.save_feedback(DrawingStore(), image, label, prediction, version)
-    if not ok:
-        st.error(message)
+    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version)
+    if not outcome.ok:
+        st.error(outcome.message)
         return None
-    return message
+    return outcome.message
 
 
 def upload_ui(recognizer: Recognizer | None) -> None:
     state = st.session_state
+    # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
+    # only an icon, without the reason.
     file = st.file_uploader(
-        "A photo or scan of one handwritten digit", type=UPLOAD_TYPES, key=f"upload-{state.upload_round}",
-        help="PNG, JPEG, GIF, BMP, WebP or TIFF, up to 10 MB. Crop it close to the digit for the best reading.",
+        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
+        help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
     )
+    st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
+    if refused := viewport.refused_upload():
+        st.error(actions.too_large(*refused))
     if confirmation := state.pop("upload_saved", None):
         st.success(confirmation, icon=":material/check_circle:")
     if file is None:
         return
-    upload = views.read_upload(file.getvalue(), file.name)
+    upload = actions.read_upload(file.getvalue(), file.name)
     if upload.error:
         st.error(upload.error)
         return
     if upload.note:
         st.info(upload.note)
-    result = views.analyse(recognizer, upload.image)
+    result = actions.analyse(recognizer, upload.image)
     left, right = st.columns([1, 1.2], gap="medium")
-    left.image(views.preview(upload.image), caption=file.name, width="stretch")
+    left.image(render.preview(upload.image), caption=file.name, width="stretch")
     with right:
-        st.html(views.result_html(result, "upload-result", "picture"))
+        st.html(render.result_html(result, "upload-result", "picture"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
         if saved:
             state.upload_saved = saved
@@ -266,10 +321,11 @@ def dataset_ui() -> None:
     )
     if total == 0:
         st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
+            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was (a digit, or "
+            "“not a digit”) and **Save correction**."
         )
         return
-    st.altair_chart(views.counts_chart(counts))
+    st.altair_chart(render.counts_chart(counts))
     st.download_button(
         "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
         on_click="ignore", icon=":material/download:",
@@ -279,7 +335,7 @@ def dataset_ui() -> None:
         for example in store.recent(RECENT):
             with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
                 st.image(thumbnail(str(example.path)), width=80)
-                st.caption(views.example_caption(example))
+                st.caption(render.example_caption(example))
                 st.button(
                     "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
                     on_click=delete_example, args=(store, example.file),
@@ -287,7 +343,7 @@ def dataset_ui() -> None:
 
 
 def delete_example(store: DrawingStore, file: str) -> None:
-    st.session_state.deleted = views.delete_example(store, file)
+    st.session_state.deleted = actions.delete_example(store, file).message
 
 
 if __name__ == "__main__":

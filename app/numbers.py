@@ -2,7 +2,7 @@
 model reads the pieces best, each digit read as `Recognizer.predict` reads one.
 
     >>> reading = recognizer.read_number(canvas_rgba, strokes=json_data["objects"])
-    >>> reading.number, reading.status               # "2026", "ok"   ("20?6", "uncertain"; None, "empty")
+    >>> reading.number, reading.status               # "2026", ok   ("20?6", uncertain; None, empty)
     >>> [(d.prediction.digit, d.box) for d in reading.digits]     # box: x0, y0, x1, y1 in the picture
 
 A picture with one digit gives exactly what `predict` gives. Neighbouring pieces are joined
@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from app.preprocess import centre_digit, find_ink
+from app.reading import Status
 from app.recognizer import Prediction, judge
 from app.segment import Group, between, cut_seams, ink_groups, join
 from app.strokes import parts, stroke_masks
@@ -40,7 +41,7 @@ LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragme
 MAX_CUTS = 5  # candidate cut columns tried in one group
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
-STROKE_JOIN_COST = 0.0  # strokes the canvas says are different digits: joined when they read better so
+STROKE_JOIN_COST = DIGIT_COST + math.log(0.3)  # strokes the canvas says are different digits: joined only when they read far better so
 JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
 
 
@@ -54,14 +55,15 @@ class Digit:
 
 
 @dataclass(frozen=True)
-class Reading:
+class NumberReading:
     """What was read: `number` ("2026"; an uncertain digit shows as "?", as in "20?6"; None when
-    empty), `status` ("ok" when every digit is ok, "uncertain", or "empty"), and the digits,
-    left to right."""
+    empty), `status` (ok when every digit is ok, uncertain, empty; error only from callers that
+    could not open the picture, with `message` saying why), and the digits, left to right."""
 
     number: str | None
-    status: str
+    status: Status
     digits: tuple[Digit, ...]
+    message: str | None = None
 
     @property
     def unsure(self) -> tuple[int, ...]:
@@ -69,16 +71,16 @@ class Reading:
         return tuple(i for i, d in enumerate(self.digits) if d.prediction.status != "ok")
 
 
-EMPTY_READING = Reading(None, "empty", ())
+EMPTY_NUMBER = NumberReading(None, Status.EMPTY, ())
 
 
-def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes=None) -> Reading:
+def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
     """The number in `image` (as `Recognizer.predict` takes it); `strokes` are the canvas's
     fabric.js objects (`json_data["objects"]`, or `json_data` itself), in the picture's pixels.
     Raises ValueError for pictures `predict` refuses and for strokes that are not a list."""
     ink = find_ink(image)
     if ink is None:
-        return EMPTY_READING
+        return EMPTY_NUMBER
     groups = ink_groups(ink)
     line = _line_height(groups)
     masks = stroke_masks(ink, strokes) if strokes is not None else None
@@ -94,10 +96,10 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
                 pieces.append((p, px, piece.box))
     digits = tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces)
     if not digits:
-        return EMPTY_READING
+        return EMPTY_NUMBER
     number = "".join(str(d.prediction.digit) if d.prediction.status == "ok" else "?" for d in digits)
-    status = "ok" if all(d.prediction.status == "ok" for d in digits) else "uncertain"
-    return Reading(number, status, digits)
+    status = Status.OK if all(d.prediction.status == Status.OK for d in digits) else Status.UNCERTAIN
+    return NumberReading(number, status, digits)
 
 
 def _best_joins(

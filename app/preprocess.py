@@ -8,7 +8,7 @@ into 20x20 keeping the aspect ratio, and centre it by centre of mass in a 28x28 
     >>> x = to_model_input(Image.open("seven.png"))   # float32 (28, 28), 0..1, white on black
     >>> x is None                                       # True when there is no ink at all
 
-Pillow and NumPy only (no OpenCV); a 280x280 canvas takes well under a millisecond.
+Pillow and NumPy only (no OpenCV).
 """
 
 from __future__ import annotations
@@ -17,16 +17,19 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
+from app.images import bounded, eight_bit_grey
 
 WORK_SIZE = 512  # larger pictures are reduced to this longest side before anything else
-BAND_ROWS = 64  # output rows made at a time when a picture with alpha is reduced
 STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
 TARGET_STROKE = 2.0  # typical MNIST stroke width in pixels of the 28x28 field
 MIN_CONTRAST = 0.12  # ink must differ from the background by this fraction of the range
 MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty picture, not a digit
+MIN_MARK = 0.04  # a photo's ink must hold one connected mark this long (share of its longest side)
+MARK_GRID = 128  # connected marks are looked for at most this many cells across
+KEEP_MARK = 0.2  # marks shorter than this share of the longest (dust, specks) are not ink
 
 # Lookup tables for Image.point: above-threshold pixels to 255, the rest to 0.
 _THRESHOLDS = [[255 if v > t else 0 for v in range(256)] for t in range(256)]
@@ -47,28 +50,27 @@ def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
 class Ink:
     """The ink of a picture, cropped to its bounding box: `pixels` float32 0..1 (1 = ink), and
     where that crop lies in the picture, as its top-left corner (`left`, `top`) and picture
-    pixels per ink pixel (`scale_x`, `scale_y`; above 1 when a large picture was reduced)."""
+    pixels per ink pixel (`scale`; above 1 when a large picture was reduced)."""
 
     pixels: np.ndarray
     left: float
     top: float
-    scale_x: float = 1.0
-    scale_y: float = 1.0
+    scale: float = 1.0
 
     def box(self, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
         """A box [x0, y0, x1, y1) of `pixels` in the picture's pixel coordinates."""
         return (
-            int(math.floor(self.left + x0 * self.scale_x)),
-            int(math.floor(self.top + y0 * self.scale_y)),
-            int(math.ceil(self.left + x1 * self.scale_x)),
-            int(math.ceil(self.top + y1 * self.scale_y)),
+            int(math.floor(self.left + x0 * self.scale)),
+            int(math.floor(self.top + y0 * self.scale)),
+            int(math.ceil(self.left + x1 * self.scale)),
+            int(math.ceil(self.top + y1 * self.scale)),
         )
 
 
 def find_ink(image: Image.Image | np.ndarray) -> Ink | None:
     """The ink `to_model_input` reads in `image`, with where it lies; None if there is none.
     Raises ValueError as `to_model_input` does."""
-    gray, background, (left, top), (scale_x, scale_y) = _grayscale(image)
+    gray, background, (left, top), scale = _grayscale(image)
     if background is None:
         histogram = gray.histogram()
         peak = int(np.argmax(histogram))
@@ -83,28 +85,18 @@ def find_ink(image: Image.Image | np.ndarray) -> Ink | None:
     pixels, (x, y) = found
     if np.count_nonzero(pixels > 0.5) < MIN_INK_PIXELS:
         return None
-    return Ink(pixels, (left + x) * scale_x, (top + y) * scale_y, scale_x, scale_y)
+    return Ink(pixels, (left + x) * scale, (top + y) * scale, scale)
 
 
-def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None, tuple[int, int], tuple[float, float]]:
+def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None, tuple[int, int], float]:
     """8-bit luminance, and the background value when it is known (transparent pictures: the
     drawing is cropped to its opaque part and laid on a backdrop that contrasts with it); then
     the top-left corner of that luminance in the reduced picture, and picture pixels per
-    reduced pixel (x, y)."""
-    if isinstance(image, np.ndarray):
-        image = _array_to_image(image)
-    if not isinstance(image, Image.Image):
-        raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
-    if image.width < 1 or image.height < 1:
-        raise ValueError(f"image has no pixels ({image.width}x{image.height})")
-    if image.format == "JPEG" or image.format == "TIFF" or image.format == "MPO":
-        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways plus a flag
-    full = image.size
-    if max(image.size) > WORK_SIZE:
-        image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEGs decode at a reduced scale
-        image = shrunk(image, WORK_SIZE)
-    scale = (full[0] / image.width, full[1] / image.height)
-
+    reduced pixel."""
+    shape = image.shape[:2] if isinstance(image, np.ndarray) else getattr(image, "size", (1, 1))
+    longest = max(shape) if len(shape) == 2 else 1  # bounded() refuses anything else
+    image = bounded(image, WORK_SIZE)
+    scale = max(longest, 1) / max(image.size)
     mode = image.mode
     if mode.startswith("I") or mode == "F":
         return eight_bit_grey(image), None, (0, 0), scale
@@ -127,53 +119,6 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
     return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop, box[:2], scale
 
 
-def shrunk(image: Image.Image, side: int) -> Image.Image:
-    """A new image that fits in side x side, every pixel of `image` averaged in (a box filter:
-    a thin stroke fades but is never skipped). Palette, 1-bit and 16-bit pictures first become
-    the grey (with alpha if transparent) or 32-bit grey they show: Pillow averages only those."""
-    if image.mode in ("1", "P", "PA"):
-        transparent = image.mode == "PA" or "transparency" in image.info
-        image = image.convert("LA" if transparent else "L")
-    elif image.mode.startswith("I;16"):
-        image = image.convert("I")
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    if image.mode not in ("LA", "RGBA"):
-        return image.resize(size, Image.Resampling.BOX)
-    # Pillow averages these through a premultiplied copy of the whole picture (196 MB more at
-    # 49 megapixels): a band of rows at a time, that copy is only the band's.
-    out = Image.new(image.mode, size)
-    rows = image.height / size[1]  # picture rows per output row
-    for top in range(0, size[1], BAND_ROWS):
-        bottom = min(top + BAND_ROWS, size[1])
-        first, last = top * rows, bottom * rows
-        band = image.crop((0, math.floor(first), image.width, math.ceil(last)))
-        box = (0, first - math.floor(first), image.width, last - math.floor(first))
-        out.paste(band.resize((size[0], bottom - top), Image.Resampling.BOX, box=box), (0, top))
-    return out
-
-
-def eight_bit_grey(image: Image.Image) -> Image.Image:
-    """A 16- or 32-bit grey image ('I', 'I;16', 'F') as 8-bit 'L', its value range stretched
-    onto 0..255. Values that all fit in 0..255 are 8-bit data in a wider container and are
-    kept as they are (a 16-bit reading would be all black)."""
-    values = np.asarray(image.convert("F") if image.mode != "F" else image, dtype=np.float32)
-    top = 65535.0 if values.max() > 255 else 255.0
-    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
-
-
-def _array_to_image(array: np.ndarray) -> Image.Image:
-    if array.dtype == np.bool_:
-        array = array.astype(np.uint8) * 255
-    if array.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 array, got dtype {array.dtype}")
-    if array.ndim == 2:
-        return Image.fromarray(array, "L")
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        return Image.fromarray(np.ascontiguousarray(array), "RGB" if array.shape[2] == 3 else "RGBA")
-    raise ValueError(f"expected an array shaped HxW, HxWx3 or HxWx4, got {array.shape}")
-
-
 def _canvas_ink(gray: Image.Image, background: int) -> tuple[np.ndarray, tuple[int, int]] | None:
     """Ink of a drawn canvas (one exact background value covers most of it), cropped to its
     box, and the box's top-left corner. Only the box is converted to floats: it is fast."""
@@ -192,8 +137,9 @@ def _canvas_ink(gray: Image.Image, background: int) -> tuple[np.ndarray, tuple[i
 
 def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     """Ink of a photo or scan: measured against a smooth estimate of the local paper
-    brightness (so uneven light is not ink), contrast-normalised, speckles removed; cropped
-    to its box, with the box's top-left corner."""
+    brightness (so uneven light is not ink), contrast-normalised, speckles removed. Without one
+    connected mark of some length (blank paper: grain, noise, dust) there is no ink. Cropped to
+    its box, with the box's top-left corner."""
     dark_ink = float(np.median(gray)) > 0.5
     paper = gray if dark_ink else 1.0 - gray
     h, w = paper.shape
@@ -211,11 +157,64 @@ def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     ink = np.clip((ink - floor) / max(top - floor, 1e-3), 0.0, 1.0)
     speckless = Image.fromarray(np.rint(ink * 255).astype(np.uint8), "L").filter(ImageFilter.MedianFilter(3))
     ink = np.asarray(speckless, dtype=np.float32) / 255.0
+    marks = _marks(ink > 0.3)
+    if marks is None:
+        return None
+    ink = ink * marks
     rows = np.flatnonzero(ink.max(axis=1) > 0.1)
     cols = np.flatnonzero(ink.max(axis=0) > 0.1)
     if rows.size == 0:
         return None
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], (int(cols[0]), int(rows[0]))
+
+
+def _marks(mask: np.ndarray) -> np.ndarray | None:
+    """Where the marks of a photo are: the cells around the 8-connected groups of `mask` whose
+    bounding box is at least KEEP_MARK of the longest's (dust and specks left out); None when even the longest is under
+    MIN_MARK of the picture (looked for on a grid of at most MARK_GRID cells across: a cell is
+    marked when any pixel in it is)."""
+    h, w = mask.shape
+    cell = max(1, -(-max(h, w) // MARK_GRID))
+    if cell > 1:
+        padded = np.zeros((-(-h // cell) * cell, -(-w // cell) * cell), bool)
+        padded[:h, :w] = mask
+        mask = padded.reshape(padded.shape[0] // cell, cell, padded.shape[1] // cell, cell).any(axis=(1, 3))
+    if not mask.any():
+        return None
+    # Each marked cell takes the smallest index in its group: spread to neighbours, then jump
+    # along the indices found, until nothing changes.
+    gh, gw = mask.shape
+    none = gh * gw
+    labels = np.where(mask, np.arange(none).reshape(gh, gw), none)
+    while True:
+        edged = np.pad(labels, 1, constant_values=none)
+        spread = np.minimum.reduce([edged[dy : dy + gh, dx : dx + gw] for dy in range(3) for dx in range(3)])
+        spread = np.where(mask, spread, none)
+        while True:  # follow each index to the smallest it leads to
+            jumped = np.append(spread.ravel(), none)[spread]
+            if np.array_equal(jumped, spread):
+                break
+            spread = jumped
+        if np.array_equal(spread, labels):
+            break
+        labels = spread
+    ys, xs = np.nonzero(mask)
+    _, group = np.unique(labels[ys, xs], return_inverse=True)
+    extent = []
+    for coordinate in (ys, xs):
+        low, high = np.full(group.max() + 1, none), np.zeros(group.max() + 1, np.int64)
+        np.minimum.at(low, group, coordinate)
+        np.maximum.at(high, group, coordinate)
+        extent.append(high - low + 1)
+    extent = np.maximum(*extent)
+    longest = int(extent.max())
+    if longest * cell < MIN_MARK * max(h, w):
+        return None
+    kept = np.zeros((gh + 2, gw + 2), bool)
+    kept[ys + 1, xs + 1] = extent[group] >= KEEP_MARK * longest
+    # One cell around each kept mark too: its faint edges belong to it.
+    kept = np.logical_or.reduce([kept[dy : dy + gh, dx : dx + gw] for dy in range(3) for dx in range(3)])
+    return np.repeat(np.repeat(kept, cell, axis=0), cell, axis=1)[:h, :w]
 
 
 def centre_digit(ink: np.ndarray) -> np.ndarray | None:

@@ -27,9 +27,10 @@ from PIL import Image
 
 from app.contract import DEFAULT_MODEL, IMAGE_SIZE, INPUT_NAME, MAKE_MODEL, NUM_CLASSES, OUTPUT_NAME, as_model_batch, project_path
 from app.preprocess import to_model_input
+from app.reading import Status
 
 if TYPE_CHECKING:
-    from app.numbers import Reading
+    from app.numbers import NumberReading
 
 # "ok" needs both: the top digit this probable, and this far ahead of the runner-up. The model
 # was taught to spread its probabilities over all ten digits for things that are not a digit
@@ -59,7 +60,7 @@ class Prediction:
     digit: int | None
     confidence: float | None
     probabilities: tuple[float, ...] | None
-    status: str
+    status: Status
     model_input: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -71,7 +72,7 @@ class Prediction:
         return tuple((d, self.probabilities[d]) for d in order[:2])
 
 
-EMPTY = Prediction(digit=None, confidence=None, probabilities=None, status="empty")
+EMPTY = Prediction(digit=None, confidence=None, probabilities=None, status=Status.EMPTY)
 
 
 class Recognizer:
@@ -84,7 +85,7 @@ class Recognizer:
         self.card = card
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Recognizer":
+    def load(cls, path: str | Path | None = None) -> Recognizer:
         """Load and check the ONNX model at `path` (default models/digit_cnn.onnx; relative
         paths are taken from the project root, not the current directory)."""
         path = DEFAULT_MODEL if path is None else project_path(path)
@@ -134,8 +135,8 @@ class Recognizer:
         probabilities = iter(self.probabilities(np.stack(inked)))
         return [EMPTY if x is None else judge(next(probabilities), x) for x in inputs]
 
-    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> "Reading":
-        """The number written in one picture, digit by digit (`app.numbers.Reading`); `strokes`
+    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> "NumberReading":
+        """The number written in one picture, digit by digit (`app.numbers.NumberReading`); `strokes`
         are the canvas's stroke objects (`json_data["objects"]`) when there are any. One digit
         reads exactly as `predict` reads it."""
         from app.numbers import read_number  # app.numbers builds on this module
@@ -179,7 +180,7 @@ def judge(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:
     runner_up = max(v for d, v in enumerate(values) if d != digit)
     ink = float(np.count_nonzero(model_input > 0.5)) / model_input.size
     sure = confidence >= CONFIDENCE_THRESHOLD and confidence - runner_up >= MARGIN_THRESHOLD and ink <= MAX_INK_FRACTION
-    return Prediction(digit, confidence, values, "ok" if sure else "uncertain", model_input)
+    return Prediction(digit, confidence, values, Status.OK if sure else Status.UNCERTAIN, model_input)
 
 
 def _check_contract(session: ort.InferenceSession, path: Path) -> None:

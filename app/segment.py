@@ -19,7 +19,7 @@ import numpy as np
 from app.preprocess import Ink
 
 SOLID = 0.35  # ink above this is part of a stroke when pieces are found
-SEG_ROWS = 80  # pieces of ink are found at a size this many rows high at most
+SEG_ROWS = 128  # pieces of ink are found at a size this many rows high at most
 SAME_DIGIT_OVERLAP = 0.5  # pieces whose columns overlap this much of the narrower one are one digit
 PART = 0.6  # a piece lower than this fraction of the line's height is part of a digit (a bar, a foot, a loop)
 PART_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most

@@ -32,8 +32,8 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
         return None
     local = []  # each stroke's points in the ink crop's pixels, and its width there
     for points, width in paths:
-        xy = (points - (ink.left, ink.top)) / (ink.scale_x, ink.scale_y)
-        local.append((xy, max(1.0, width / ink.scale_x)))
+        xy = (points - (ink.left, ink.top)) / ink.scale
+        local.append((xy, max(1.0, width / ink.scale)))
     boxes = [(xy[:, 0].min() - w / 2, xy[:, 1].min() - w / 2, xy[:, 0].max() + w / 2, xy[:, 1].max() + w / 2) for xy, w in local]
     owner = merge(boxes, [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes])
     h, w = ink.pixels.shape

@@ -21,6 +21,7 @@ from train.strokes import INK_LEVEL, redraw, skeleton
 
 CANVAS_HEIGHT = 280  # as the app's canvas
 PEN_WIDTHS = (8, 30)  # the app's pen slider goes from 8 to 40 px; people write numbers with the thinner half
+JUMP = 6.0  # pixels: a skeleton traced as strokes lifts the pen only for a longer jump
 GAPS = {  # the narrowest gap between neighbours' ink in any row, in digit heights (negative: they overlap)
     "wide": (0.3, 0.7),
     "close": (0.04, 0.3),
@@ -88,7 +89,8 @@ def _pen_digit(digit: np.ndarray, height: float, pen: int) -> tuple[Image.Image,
 
 def _trace(points: np.ndarray) -> list[np.ndarray]:
     """Skeleton pixels in drawing order: from one end, always to the nearest unvisited pixel;
-    where that is more than two pixels away the pen lifts and a new stroke begins."""
+    where that is more than JUMP pixels away the pen lifts and a new stroke begins (a pen goes
+    back over a few pixels of its own line rather than lift)."""
     if len(points) == 0:
         return []
     left = np.ones(len(points), bool)
@@ -99,7 +101,7 @@ def _trace(points: np.ndarray) -> list[np.ndarray]:
         d = np.hypot(*(points[left] - points[current[-1]]).T)
         k = int(np.argmin(d))
         nxt = int(np.flatnonzero(left)[k])
-        if d[k] > 2.0:
+        if d[k] > JUMP:
             strokes.append(points[current])
             current = []
         current.append(nxt)

@@ -1,0 +1,108 @@
+"""What the page does for a visitor, without Streamlit: read a drawing or an upload, save a
+labelled drawing, delete one. Each returns a `Reading` or an `Outcome` that says how it went.
+
+    >>> reading = analyse(recognizer, canvas_rgba)       # status ok | uncertain | empty | error
+    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from app.contract import DATA_ENV
+from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
+from app.images import ImageError, frames_note, open_image
+from app.reading import Outcome, Reading, Status, sentence
+from app.recognizer import Prediction, Recognizer
+
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
+UPLOAD_FORMATS = "PNG, JPEG, GIF, BMP, WebP or TIFF"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file opened: `image` (first frame), or `error`; `note` for several frames."""
+
+    image: Image.Image | None
+    error: str | None = None
+    note: str | None = None
+
+
+def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | None) -> Reading:
+    """The prediction for `image` (None: an untouched canvas) and, for a digit, why.
+    Without a recognizer (no model loaded) the result is an "error"."""
+    if recognizer is None:
+        return Reading(Status.ERROR, message="No model loaded.")
+    if image is None:
+        return Reading(Status.EMPTY)
+    try:
+        prediction = recognizer.predict(image)
+    except ValueError as exc:
+        return Reading(Status.ERROR, message=f"This picture cannot be read: {exc}.")
+    if prediction.status == Status.EMPTY:
+        return Reading(Status.EMPTY, prediction)
+    return Reading(prediction.status, prediction, recognizer.evidence(prediction))
+
+
+def read_upload(data: bytes, name: str) -> Upload:
+    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
+    if len(data) > UPLOAD_LIMIT:
+        return Upload(None, error=too_large(name, f"{len(data) / 2**20:.1f} MB"))
+    try:
+        image = open_image(data, name)
+    except ImageError as exc:
+        return Upload(None, error=f"{sentence(str(exc))} Try a photo of one digit ({UPLOAD_FORMATS}).")
+    note = frames_note(image)
+    return Upload(image, note=None if note is None else f"{name}: {sentence(note)}")
+
+
+def too_large(name: str, size: str) -> str:
+    """The refusal of an upload over UPLOAD_LIMIT, `size` as it is to be shown ("13.0 MB")."""
+    return (
+        f"{name} is {size}; the page takes pictures up to {UPLOAD_LIMIT // 2**20} MB. "
+        "Crop it to the digit or save it smaller, then try again."
+    )
+
+
+def save_feedback(
+    store: DrawingStore,
+    image: Image.Image | np.ndarray,
+    label: int | None,
+    prediction: Prediction | None,
+    model_version: str | None,
+) -> Outcome:
+    """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
+    if label is None:
+        return Outcome(False, "Not saved: choose what it was under “No, it was:” first.")
+    try:
+        example = store.save(
+            image,
+            label=label,
+            predicted=None if prediction is None else prediction.digit,
+            confidence=None if prediction is None else prediction.confidence,
+            model_version=model_version,
+        )
+    except ValueError as exc:
+        return Outcome(False, f"Not saved: {sentence(str(exc))}")
+    except OSError as exc:
+        return Outcome(False, (
+            f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
+            f"Point {DATA_ENV} at a writable folder."
+        ))
+    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: the next model learns from it.")
+
+
+def delete_example(store: DrawingStore, file: str) -> Outcome:
+    """Delete one saved drawing; the outcome says what happened."""
+    try:
+        gone = store.delete(file)
+    except ValueError as exc:
+        return Outcome(False, f"Not deleted: {sentence(str(exc))}")
+    except OSError as exc:
+        return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
+    folder = file.split("/")[0]
+    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
+    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")
