@@ -126,7 +126,7 @@ def _best_joins(
         return []
     keys = list(runs)
     probabilities = dict(zip(keys, recognizer.probabilities(np.stack([runs[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], runs[k][0].width, runs[k][0].height, line) + join_cost * (k[1] - k[0] - 1) for k in keys}
+    scores = {k: _score(probabilities[k], runs[k][0].width, line) + join_cost * (k[1] - k[0] - 1) for k in keys}
     chosen = _best_path(len(groups), scores, skip=True)
     return [(runs[k][0], probabilities[k], runs[k][1]) for k in chosen]
 
@@ -144,7 +144,7 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], skip: bool = False)
     return best[n][1]
 
 
-def _score(probabilities: np.ndarray, width: int, height: int, line: float) -> float:
+def _score(probabilities: np.ndarray, width: int, line: float) -> float:
     """How good one piece is as one digit: the log of the model's confidence, less a penalty
     for a piece too wide for one digit or too narrow for anything but a 1 (in line heights),
     plus DIGIT_COST."""
@@ -184,7 +184,7 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
     probabilities = {(0, last): whole_p}
     if keys:
         probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], candidates[k][0][3] - candidates[k][0][1], line) for k in candidates}
+    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line) for k in candidates}
     gx, gy = group.box[:2]
     out = []
     for key in _best_path(last, scores):
