@@ -187,7 +187,7 @@ def draw_ui(recognizer: Recognizer | None) -> None:
                 st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
             if shape.stacked:
                 pen_settings_ui("row")
-        result_ui(recognizer, image)
+        result_ui(recognizer, image, strokes)
 
 
 def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
@@ -209,13 +209,14 @@ def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
     state.canvas_start = history().latest()
 
 
-def result_ui(recognizer: Recognizer | None, image) -> None:
+def result_ui(recognizer: Recognizer | None, image, strokes: int) -> None:
     state = st.session_state
     with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
         result = actions.analyse(recognizer, image)
-        st.html(render.result_html(result, "digit-result", "drawing"))
+        # The stroke count goes with the card, for the browser tests (like its data-* attributes).
+        st.html(f'<div class="dr-strokes" data-strokes="{strokes}" hidden></div>' + render.result_html(result, "digit-result", "drawing"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved

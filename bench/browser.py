@@ -111,7 +111,7 @@ def draw_stroke(page, *points: tuple[float, float], steps: int = 8, timeout_ms: 
     page.mouse.up()
 
 
-def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 400):
+def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 800):
     """The drawing canvas once the page has stopped laying it out: exactly one, with the same
     bounding box for `quiet_ms` (the page measures its width first, then may remake the canvas
     at the size that fits)."""
