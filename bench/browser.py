@@ -119,8 +119,11 @@ def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 800):
     last, since = None, time.monotonic()
     while True:
         canvas = the_canvas(page, timeout_ms)
-        box = canvas.bounding_box()
-        if box != last:
+        try:
+            box = canvas.bounding_box(timeout=1000)
+        except Exception:  # a new canvas came (or the old one went) since the count: look again
+            box = None
+        if box != last or box is None:
             last, since = box, time.monotonic()
         elif box is not None and (time.monotonic() - since) * 1000 >= quiet_ms:
             return canvas
