@@ -157,7 +157,7 @@ def draw_ui(recognizer: Recognizer | None) -> None:
     """Canvas and result side by side where there is room, the result under the canvas (and the
     pen settings with it) where there is not."""
     state = st.session_state
-    shape = layout.for_width(viewport.content_width())
+    shape = layout.for_width(viewport.content_width(), state.get("stacked", False))
     if shape.stacked != state.get("stacked", False):
         state.stacked = shape.stacked
         st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas

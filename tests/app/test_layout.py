@@ -22,6 +22,14 @@ def test_for_width(width, shape):
     assert for_width(width) == shape
 
 
+@pytest.mark.parametrize("width, stacked", [(611, True), (612, False), (630, False), (640, False)])
+def test_side_by_side_needs_more_room_to_come_back(width, stacked):
+    """Stacking the tab can bring the page's scrollbar (17 px narrower) or take it away: a width
+    at the limit must not flip between the two shapes."""
+    assert for_width(width).stacked is stacked
+    assert for_width(width, stacked=True).stacked is (width < 636)
+
+
 def test_stacked_canvas_fits_every_phone():
     for width in range(STACKED_MIN, 612):
         shape = for_width(width)
