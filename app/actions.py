@@ -104,5 +104,5 @@ def delete_example(store: DrawingStore, file: str) -> Outcome:
     except OSError as exc:
         return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
     folder = file.split("/")[0]
-    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
-    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")
+    what = f"that is {label_name(NOT_A_DIGIT)}" if folder == NOT_A_DIGIT_FOLDER else f"of {folder}"
+    return Outcome(True, f"Deleted a drawing {what}." if gone else "That drawing was already deleted.")

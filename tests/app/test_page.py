@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from app import actions, render
 from app.contract import model_paths
 from app.dataset import NOT_A_DIGIT, DrawingStore
-from app.reading import Reading, Status, percent
+from app.reading import Outcome, Reading, Status, percent
 from app.recognizer import Prediction, Recognizer
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
@@ -500,3 +500,11 @@ def test_card_rows():
 @pytest.mark.parametrize("p, text", [(0.99996, ">99.9 %"), (0.4321, "43.2 %"), (0.00004, "<0.1 %"), (0.0, "0.0 %")])
 def test_percent(p, text):
     assert percent(p) == text
+
+
+@pytest.mark.parametrize("label, words", [(7, "Deleted a drawing of 7."), (NOT_A_DIGIT, "Deleted a drawing that is not a digit.")])
+def test_delete_example_says_what_it_deleted(data_dir, label, words):
+    store = DrawingStore(data_dir)
+    example = store.save(np.full((28, 28), 255, np.uint8), label=label)
+    assert actions.delete_example(store, example.file) == Outcome(True, words)
+    assert actions.delete_example(store, example.file) == Outcome(True, "That drawing was already deleted.")
