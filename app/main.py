@@ -157,7 +157,8 @@ def draw_ui(recognizer: Recognizer | None) -> None:
     """Canvas and result side by side where there is room, the result under the canvas (and the
     pen settings with it) where there is not."""
     state = st.session_state
-    shape = layout.for_width(viewport.content_width(), state.get("stacked", False))
+    width = viewport.content_width()
+    shape = layout.for_width(width, state.get("stacked", False))
     if shape.stacked != state.get("stacked", False):
         state.stacked = shape.stacked
         st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas
@@ -187,7 +188,9 @@ def draw_ui(recognizer: Recognizer | None) -> None:
                 st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
             if shape.stacked:
                 pen_settings_ui("row")
-        result_ui(recognizer, image, strokes)
+        # What the page drew from, for the browser tests (like the result card's data-* attributes).
+        hook = f'<div class="dr-state" data-strokes="{strokes}" data-width="{width or ""}" data-side="{shape.side}" hidden></div>'
+        result_ui(recognizer, image, hook)
 
 
 def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
@@ -209,14 +212,13 @@ def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
     state.canvas_start = history().latest()
 
 
-def result_ui(recognizer: Recognizer | None, image, strokes: int) -> None:
+def result_ui(recognizer: Recognizer | None, image, hook: str = "") -> None:
     state = st.session_state
     with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
         result = actions.analyse(recognizer, image)
-        # The stroke count goes with the card, for the browser tests (like its data-* attributes).
-        st.html(f'<div class="dr-strokes" data-strokes="{strokes}" hidden></div>' + render.result_html(result, "digit-result", "drawing"))
+        st.html(hook + render.result_html(result, "digit-result", "drawing"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved

@@ -212,7 +212,7 @@ def test_a_refused_upload_says_why(browser, url, tmp_path, name, size, words):
 
 def test_twenty_undos_each_take_back_one_stroke(browser, url):
     page = open_page(browser, url, 1280, 900, touch=False)
-    strokes = page.locator(".dr-strokes")
+    strokes = page.locator(".dr-state")
     undo = page.locator('[data-testid^="stBaseButton"]', has_text="Undo")
     grid = [(0.1 + 0.2 * (i % 5), 0.1 + 0.2 * (i // 5)) for i in range(22)]  # 22 short marks, apart
     try:
