@@ -220,9 +220,13 @@ def _extra_data(folder: Path | None, seed: int):
     from app.dataset import load_labelled
     from app.preprocess import to_model_input
 
+    # Approved drawings only, exact duplicates dropped, no one session's share above a cap.
     images, labels = load_labelled(folder)
     if len(labels) == 0:
-        raise DataError(f"--extra-data {folder}: no labelled drawings found")
+        raise DataError(
+            f"--extra-data {folder}: no approved labelled drawings found "
+            f"(review them with `python -m app.dataset --data-dir {folder} review`, then approve)"
+        )
     inputs = [to_model_input(im) for im in images]
     keep = [i for i, x in enumerate(inputs) if x is not None]
     x = np.stack([np.rint(inputs[i] * 255).astype(np.uint8) for i in keep])

@@ -13,6 +13,7 @@ def test_save_reload_train_round_trip(tmp_path, mnist):
     for digit, label in zip(mnist.x_test[:30], mnist.y_test[:30]):
         store.save(transparent(digit, rng), int(label), predicted=int(label), confidence=0.9, model_version="test")
     assert sum(store.counts().values()) == 30
+    store.approve()  # the operator has looked at them
 
     out = tmp_path / "model" / "digit_cnn.keras"
     report = train(parse_args(["--quick", "--output", str(out), "--verbose", "0", "--extra-data", str(store.root)]))
@@ -34,4 +35,13 @@ def test_empty_extra_data_is_an_error(tmp_path, capsys):
 
     (tmp_path / "empty").mkdir()
     assert main(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0", "--extra-data", str(tmp_path / "empty")]) == 2
-    assert "no labelled drawings" in capsys.readouterr().err
+    assert "no approved labelled drawings" in capsys.readouterr().err
+
+
+def test_pending_drawings_are_not_trained_on(tmp_path, capsys):
+    from train.train import main
+
+    store = DrawingStore(tmp_path / "drawings")
+    store.save(np.full((28, 28), 255, np.uint8), 1)  # a stranger's label, not yet approved
+    assert main(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0", "--extra-data", str(store.root)]) == 2
+    assert "no approved labelled drawings" in capsys.readouterr().err
