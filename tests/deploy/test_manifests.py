@@ -37,7 +37,9 @@ def container(pod):
 
 
 def test_deployment_service_and_claim_exist(manifests):
-    assert {"Deployment", "Service", "PersistentVolumeClaim"} <= set(manifests)
+    assert {
+        "Deployment", "Service", "PersistentVolumeClaim", "Ingress", "NetworkPolicy", "PodDisruptionBudget",
+    } <= set(manifests)
 
 
 def test_several_replicas(manifests):
@@ -52,10 +54,66 @@ def port_number(container, port):
     return number
 
 
-@pytest.mark.parametrize("probe", ["readinessProbe", "livenessProbe", "startupProbe"])
-def test_probes_hit_streamlit_health(container, probe):
+@pytest.mark.parametrize("probe", ["livenessProbe", "startupProbe"])
+def test_liveness_and_startup_hit_streamlit_health(container, probe):
     check = container[probe]["httpGet"]
     assert (check["path"], port_number(container, check["port"])) == (HEALTH, PORT)
+
+
+def test_readiness_runs_app_health(container):
+    # Ready means a model loads and /data can be written (app/health.py), not just "listening".
+    probe = container["readinessProbe"]
+    assert probe["exec"]["command"] == ["python", "-m", "app.health"]
+    assert probe["timeoutSeconds"] >= 10  # it starts Python and loads the model
+
+
+def test_image_tag_is_immutable(container):
+    image = container["image"]
+    name, _, tag = image.rpartition("@")[0].rpartition(":") if "@" in image else image.rpartition(":")
+    assert "@sha256:" in image or (tag and tag != "latest" and "/" not in tag), image
+
+
+def test_volume_ownership_changed_only_on_mismatch(pod):
+    assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+
+
+def test_replicas_spread_over_nodes_and_kept_through_disruptions(manifests, pod):
+    labels = manifests["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    (spread,) = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["labelSelector"]["matchLabels"].items() <= labels.items()
+    budget = manifests["PodDisruptionBudget"]["spec"]
+    assert budget["minAvailable"] >= 1 and budget["selector"]["matchLabels"].items() <= labels.items()
+    assert budget["minAvailable"] < manifests["Deployment"]["spec"]["replicas"]
+
+
+def test_ingress_is_the_way_in_with_tls_and_cookie_affinity(manifests):
+    ingress = manifests["Ingress"]
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert annotations["nginx.ingress.kubernetes.io/session-cookie-secure"] == "true"
+    assert annotations["nginx.ingress.kubernetes.io/ssl-redirect"] == "true"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-connections"]) > 0
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "10m"
+    (tls,) = ingress["spec"]["tls"]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] in tls["hosts"] and tls["secretName"]
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    service = manifests["Service"]
+    assert backend["name"] == service["metadata"]["name"]
+    assert backend["port"]["number"] in [p["port"] for p in service["spec"]["ports"]]
+    assert service["spec"]["type"] == "ClusterIP"  # nothing reaches the pods past the Ingress
+
+
+def test_network_policy_allows_no_egress(manifests):
+    policy = manifests["NetworkPolicy"]["spec"]
+    labels = manifests["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= labels.items()
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    assert policy["egress"] == []
+    (rule,) = policy["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [PORT]
 
 
 def test_container_port(container):
@@ -100,8 +158,16 @@ def test_data_volume_mounted_at_data(manifests, pod, container):
     claim = manifests["PersistentVolumeClaim"]
     assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
     assert env.get("DIGITS_DATA_DIR", "/data") == "/data"
+
+
+def test_store_quota_leaves_room_for_an_export(manifests, container):
+    # A ZIP export is written beside the store while it is downloaded: both must fit the claim.
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    quota = float(env["DIGITS_STORE_QUOTA_MB"])
+    claim = mebibytes(manifests["PersistentVolumeClaim"]["spec"]["resources"]["requests"]["storage"])
+    assert 0 < 2 * quota < claim
 
 
 def test_service_reaches_the_pods_with_sticky_sessions(manifests, container):
