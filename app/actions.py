@@ -15,6 +15,7 @@ from PIL import Image
 from app.contract import DATA_ENV
 from app.dataset import DrawingStore
 from app.images import ImageError, frames_note, open_image
+from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
 
@@ -45,7 +46,9 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
 
 
 def read_upload(data: bytes, name: str) -> Upload:
-    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
+    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence.
+    The messages name the file as Markdown that shows its name as text (app/plain_text.py)."""
+    name = literal(name)
     try:
         image = open_image(data, name)
     except ImageError as exc:
