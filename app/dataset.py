@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ from PIL import Image
 
 from app import store_index as index
 from app.contract import data_dir
+from app.files import atomic_write
 from app.images import shrunk
 from app.store_index import FILE_PATTERN, INDEX_NAME, SESSION_PATTERN
 from app.store_limits import Limits, SaveRefused
@@ -135,7 +135,7 @@ class DrawingStore:
 
         with index.locked(self.index_path, exclusive=True) as fd:
             state = self._state(fd)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             last = state.last.get(session) if session is not None else None
             self.limits.check(
                 used=state.used(os.fstat(fd).st_size),
@@ -383,20 +383,8 @@ def _png_bytes(image: Image.Image) -> bytes:
 
 
 def _write_file(data: bytes, path: Path) -> None:
-    """Write `path` so that it either does not exist or is complete (temp file, fsync, rename)."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write `path` so that it either does not exist or is complete."""
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def _record(example: Example) -> dict:

@@ -21,16 +21,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import streamlit as st  # noqa: E402
-from streamlit_drawable_canvas import st_canvas  # noqa: E402
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app import actions, render  # noqa: E402
-from app.contract import model_paths  # noqa: E402
-from app.dataset import DrawingStore  # noqa: E402
-from app.history import UNDO_DEPTH, StrokeHistory  # noqa: E402
-from app.live_model import LiveModel  # noqa: E402
-from app.reading import Reading  # noqa: E402
-from app.recognizer import Recognizer  # noqa: E402
+from app import actions, render
+from app.contract import model_paths
+from app.dataset import DrawingStore
+from app.history import UNDO_DEPTH, StrokeHistory
+from app.live_model import LiveModel
+from app.reading import Reading
+from app.recognizer import Recognizer
 
 CANVAS_SIDE = 280  # pixels; fits a phone held upright
 RECENT = 24  # examples shown in the dataset tab

@@ -26,7 +26,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 INDEX_NAME = "index.jsonl"
@@ -151,7 +151,7 @@ def _is_time(value: object) -> bool:
 
 def parse_time(value: str) -> datetime | None:
     try:
-        return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -180,4 +180,4 @@ def iso(moment: datetime) -> str:
 
 
 def now_iso() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(datetime.now(UTC))

@@ -5,7 +5,7 @@ import re
 import threading
 import zipfile
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -13,7 +13,7 @@ from PIL import Image
 
 from app import dataset
 from app.contract import PROJECT_ROOT
-from app.dataset import DrawingStore, Example, load_labelled
+from app.dataset import DrawingStore, load_labelled
 
 FILE_RE = re.compile(r"(\d)/\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}\.png")
 
@@ -71,7 +71,7 @@ def test_save_writes_layout_and_index_line(tmp_path):
     ]
     saved_at = datetime.fromisoformat(example.time)
     assert saved_at.tzinfo is not None and saved_at.utcoffset().total_seconds() == 0
-    assert abs((datetime.now(timezone.utc) - saved_at).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - saved_at).total_seconds()) < 60
 
 
 def test_examples_in_save_order_recent_newest_first(tmp_path):
