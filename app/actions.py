@@ -2,11 +2,12 @@
 labelled drawing, delete one. Each returns a `Reading` or an `Outcome` that says how it went.
 
     >>> reading = analyse(recognizer, canvas_rgba)       # status ok | uncertain | empty | error
-    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25")
+    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25", session="ab12")
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,8 @@ from app.images import ImageError, frames_note, open_image
 from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
+
+log = logging.getLogger("digits.page")
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,10 @@ def save_feedback(
     label: int | None,
     prediction: Prediction | None,
     model_version: str | None,
+    session: str | None = None,
 ) -> Outcome:
-    """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
+    """Save `image` as a drawing of `label` by browser session `session`; the outcome says
+    "Saved as 7 ..." or why not, in words for a visitor (no server paths: those go to the log)."""
     if label is None:
         return Outcome(False, "Not saved: choose the digit it was under “No, it was:” first.")
     try:
@@ -74,23 +79,36 @@ def save_feedback(
             predicted=None if prediction is None else prediction.digit,
             confidence=None if prediction is None else prediction.confidence,
             model_version=model_version,
+            session=session,
         )
     except ValueError as exc:
         return Outcome(False, f"Not saved: {sentence(str(exc))}")
     except OSError as exc:
-        return Outcome(False, (
-            f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
-            f"Point {DATA_ENV} at a writable folder."
-        ))
-    return Outcome(True, f"Saved as {example.label}. Thank you: the next model learns from it.")
+        log.error("cannot save into %s (%s): point %s at a writable folder", store.root, exc, DATA_ENV)
+        return Outcome(False, "Not saved: this server cannot store drawings right now. Nothing was kept.")
+    return Outcome(True, f"Saved as {example.label}. Thank you: once the operator has looked at it, the next model learns from it.")
 
 
-def delete_example(store: DrawingStore, file: str) -> Outcome:
-    """Delete one saved drawing; the outcome says what happened."""
+def delete_example(store: DrawingStore, file: str, session: str | None = None) -> Outcome:
+    """Delete one saved drawing (with `session`: only one of that session's own); the outcome
+    says what happened."""
     try:
-        gone = store.delete(file)
+        gone = store.delete(file, session=session)
     except ValueError as exc:
         return Outcome(False, f"Not deleted: {sentence(str(exc))}")
     except OSError as exc:
-        return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
+        log.error("cannot delete from %s (%s)", store.root, exc)
+        return Outcome(False, "Not deleted: this server cannot change its drawings right now.")
     return Outcome(True, f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted.")
+
+
+def approve(store: DrawingStore, files: list[str] | None) -> Outcome:
+    """Approve drawings for training (the operator's; None: every pending one)."""
+    try:
+        count = store.approve(files)
+    except ValueError as exc:
+        return Outcome(False, f"Not approved: {sentence(str(exc))}")
+    except OSError as exc:
+        log.error("cannot approve in %s (%s)", store.root, exc)
+        return Outcome(False, "Not approved: this server cannot change its drawings right now.")
+    return Outcome(True, f"Approved {count} drawing{'s' if count != 1 else ''} for training.")

@@ -8,6 +8,7 @@ of about the canvas's own size (times the device pixel ratio, plus a small margi
 channels, or more bytes than such a picture can take; `decode_canvas` then decodes what passed.
 `check_strokes` bounds the stroke JSON.
 
+    >>> strokes, data_url = raw_report(st_canvas(..., return_image_data=True))
     >>> pixels = decode_canvas(data_url, width=280, height=280)     # HxWx4 uint8, or CanvasInputError
     >>> drawing = check_strokes(json_data)                         # the same dict, or CanvasInputError
 
@@ -77,7 +78,11 @@ def check_data_url(data_url: object, width: int, height: int, max_ratio: float =
 
 def decode_canvas(data_url: object, width: int, height: int, max_ratio: float = MAX_PIXEL_RATIO) -> np.ndarray:
     """The canvas's pixels (H x W x channels uint8) from a data URL that `check_data_url` passes."""
-    png = check_data_url(data_url, width, height, max_ratio)
+    return decode_png(check_data_url(data_url, width, height, max_ratio))
+
+
+def decode_png(png: bytes) -> np.ndarray:
+    """The pixels of PNG bytes that `check_data_url` returned (kept, say, for Undo)."""
     try:
         with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
             image.load()
@@ -85,6 +90,13 @@ def decode_canvas(data_url: object, width: int, height: int, max_ratio: float = 
     except Exception:  # truncated or corrupt data after a sound header
         raise CanvasInputError("the drawing is damaged and cannot be read") from None
     return pixels
+
+
+def raw_report(canvas: object) -> tuple[object, object]:
+    """(stroke JSON, PNG data URL) of a streamlit-drawable-canvas result, as the browser sent
+    them: the data URL is read before the component's own `image_data` would decode it. Pinned
+    to 0.13.0 (requirements-app.txt), whose CanvasResult keeps it in `_image_data_url`."""
+    return getattr(canvas, "json_data", None), getattr(canvas, "_image_data_url", None)
 
 
 def check_strokes(drawing: object, max_objects: int = MAX_OBJECTS, max_bytes: int = MAX_STROKES_BYTES) -> dict:

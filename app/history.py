@@ -1,13 +1,14 @@
 """The canvas's strokes as the page has seen them, so Undo can go back one stroke at a time.
 
     >>> history = StrokeHistory()
-    >>> history.record(canvas.json_data, canvas.image_data)   # after every canvas report
-    >>> image, strokes = history.current()                     # what to read now
+    >>> history.record(strokes_json, png)                      # after every canvas report
+    >>> png, strokes = history.current()                       # what to read now
     >>> start = history.undo()                                 # the drawing to remake the canvas from
 
 The canvas component reports its picture and its strokes (fabric.js JSON) after each stroke.
 A canvas remade by Undo shows the earlier strokes but reports nothing until the next stroke,
-so until then the page reads the picture kept here.
+so until then the page reads the picture kept here. The page keeps the canvas's checked PNG
+bytes (app/canvas_input.py), a few KB a stroke, never a decoded picture.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ class StrokeHistory:
     def __init__(self, depth: int = UNDO_DEPTH) -> None:
         assert depth >= 1, f"an undo history needs room for at least one report, got {depth}"
         self.depth = depth
-        self._reports: list[tuple[dict, np.ndarray]] = []
+        self._reports: list[tuple[dict, bytes | np.ndarray]] = []
 
-    def record(self, drawing: dict | None, image: np.ndarray | None) -> None:
+    def record(self, drawing: dict | None, image: bytes | np.ndarray | None) -> None:
         """Keep a canvas report; reports with as many strokes or more than it are replaced by it
         (the canvas was redrawn from an earlier point)."""
         if image is None:
@@ -39,7 +40,7 @@ class StrokeHistory:
         kept = [r for r in self._reports if stroke_count(r[0]) < count][-(self.depth - 1) :]
         self._reports = kept + [(drawing or {}, image)]
 
-    def current(self) -> tuple[np.ndarray | None, int]:
+    def current(self) -> tuple[bytes | np.ndarray | None, int]:
         """The picture to read and its number of strokes; (None, 0) for an empty canvas."""
         if not self._reports:
             return None, 0

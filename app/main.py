@@ -13,6 +13,8 @@ reruns only it.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -24,16 +26,24 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, render
+from app import actions, render, sign_in
+from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
 from app.dataset import DrawingStore
 from app.history import UNDO_DEPTH, StrokeHistory
 from app.live_model import LiveModel
+from app.plain_text import literal
 from app.reading import Reading
 from app.recognizer import Recognizer
 
 CANVAS_SIDE = 280  # pixels; fits a phone held upright
 RECENT = 24  # examples shown in the dataset tab
+PAGE_ZIP_LIMIT = 64 * 1024 * 1024  # Streamlit holds a download in memory: larger stores export from the command line
+CONSENT = (
+    "Saving keeps this drawing and its label on this server, for the operator to review and train "
+    "the next model on. Only you (in this browser tab) and the operator can see it; take it back "
+    "under Your drawings."
+)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
@@ -58,24 +68,37 @@ def main() -> None:
     state.setdefault("canvas_round", 0)
     state.setdefault("upload_round", 0)
 
+    # Who this browser tab is: its saves are listed under this id, and only it can take them back.
+    state.setdefault("visitor", secrets.token_hex(8))
+
     settings = guarded(sidebar_ui)
     if settings is None:
         return
     live, (recognizer, problem), scheme, pen = settings
+    operator = bool(guarded(operator_ui))
+    if recognizer is not None and problem:
+        # The details name server paths and come from a file: the operator sees them as text.
+        log.warning("model reload: %s", problem)
+        st.sidebar.warning(literal(problem, 1000) if operator else "A newer model file could not be loaded; this one keeps serving.")
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
-        st.error(problem)
+        st.error(problem if operator else "No model is loaded on this server yet; the operator has been told.")
+        log.error("no model: %s", problem)
 
-    draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
+    names = ["Draw", "Upload", "Your drawings"] + (["Dataset"] if operator else [])
+    draw, upload, yours, *rest = st.tabs(names, key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
         draw_fragment(live, (recognizer, problem), scheme, pen)
     if upload.open:
         with upload:
             guarded(upload_ui, recognizer)
-    if dataset.open:
-        with dataset:
+    if yours.open:
+        with yours:
+            guarded(your_drawings_ui)
+    if rest and rest[0].open:
+        with rest[0]:
             guarded(dataset_ui)
 
 
@@ -109,11 +132,48 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], rende
         recognizer, problem = live.current()
         if recognizer is not None:
             st.markdown(render.card_html(recognizer.card), unsafe_allow_html=True)
-            if problem:
-                st.warning(problem)
         else:
             st.caption("No model loaded.")
     return live, (recognizer, problem), render.SCHEMES[scheme], pen
+
+
+def operator_ui() -> bool:
+    """The operator's sign-in in the sidebar (st.login, or the token); True for the operator."""
+    state = st.session_state
+    mode = sign_in.sign_in_mode(_secrets(), os.environ)
+    with st.sidebar.expander("Operator", icon=":material/admin_panel_settings:"):
+        if mode.kind == "off":
+            st.caption(mode.note)
+            return False
+        if mode.kind == "oidc":
+            if not st.user.is_logged_in:
+                st.button("Sign in", key="operator-login", on_click=st.login)
+                return False
+            allowed = sign_in.is_operator_email(mode, st.user.get("email"))
+            if not allowed:
+                st.caption("Signed in, but not as an operator.")
+            st.button("Sign out", key="operator-logout", on_click=st.logout)
+            return allowed
+        if state.get("operator"):
+            st.caption("Signed in as the operator.")
+            st.button("Sign out", key="operator-signout", on_click=lambda: state.update(operator=False))
+            return True
+        with st.form("operator-sign-in", border=False):
+            typed = st.text_input("Operator token", type="password", key="operator-token")
+            if st.form_submit_button("Sign in"):
+                state.operator = sign_in.gate_for(mode.token).check(typed)
+                if state.operator:
+                    st.rerun()  # the whole page again, now with the operator's view
+                st.error("That is not the operator's token.")
+        return bool(state.get("operator"))
+
+
+def _secrets():
+    """.streamlit/secrets.toml as a mapping; empty when there is none."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets file, or one that does not parse: no sign-in configured
+        return {}
 
 
 @st.fragment
@@ -144,6 +204,8 @@ def draw_ui(recognizer: Recognizer | None, scheme: render.Scheme, pen: int) -> N
             key=f"canvas-{state.canvas_round}",
         )
         image, strokes = current_drawing(canvas)
+        if state.get("canvas_refused"):
+            st.caption("This drawing could not be read. Clear the canvas and draw again.")
         with st.container(horizontal=True, gap="small"):
             st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
             st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
@@ -165,10 +227,25 @@ def history() -> StrokeHistory:
 
 
 def current_drawing(canvas) -> tuple:
-    """The canvas picture to read, and how many strokes it has (see app/history.py)."""
+    """The canvas picture to read, and how many strokes it has (see app/history.py). What the
+    browser sent is checked before it is decoded (app/canvas_input.py); the history keeps the
+    strokes and the checked PNG, never a decoded picture."""
     strokes = history()
-    strokes.record(canvas.json_data, canvas.image_data)
-    return strokes.current()
+    drawing, data_url = raw_report(canvas)
+    try:
+        png = None if data_url is None else check_data_url(data_url, CANVAS_SIDE, CANVAS_SIDE)
+        strokes.record(check_strokes(drawing), png)
+        st.session_state.canvas_refused = False
+    except CanvasInputError as exc:
+        log.warning("canvas report refused: %s", exc)
+        st.session_state.canvas_refused = True
+    png, count = strokes.current()
+    if png is None:
+        return None, count
+    try:
+        return decode_png(png), count
+    except CanvasInputError:
+        return None, count
 
 
 def clear_canvas() -> None:
@@ -199,11 +276,12 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
             "No, it was:", list(range(10)), index=None, placeholder="digit", key=f"{key}-label", width=110,
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
+    st.caption(CONSENT)
     if not (right or correct):
         return None
     version = recognizer.card.get("version")
     label = prediction.digit if right else label
-    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version)
+    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version, session=st.session_state.visitor)
     if not outcome.ok:
         st.error(outcome.message)
         return None
@@ -228,7 +306,7 @@ def upload_ui(recognizer: Recognizer | None) -> None:
         st.info(upload.note)
     result = actions.analyse(recognizer, upload.image)
     left, right = st.columns([1, 1.2], gap="medium")
-    left.image(render.preview(upload.image), caption=file.name, width="stretch")
+    left.image(render.preview(upload.image), caption=literal(file.name), width="stretch")
     with right:
         st.html(render.result_html(result, "upload-result", "picture"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
@@ -238,41 +316,74 @@ def upload_ui(recognizer: Recognizer | None) -> None:
             st.rerun()
 
 
-def dataset_ui() -> None:
+def your_drawings_ui() -> None:
+    """What this browser tab saved, and nothing else; each can be taken back."""
     store = DrawingStore()
+    visitor = st.session_state.visitor
     if deleted := st.session_state.pop("deleted", None):
         st.toast(deleted)
-    counts = store.counts()
+    mine = store.recent(RECENT * 4, session=visitor)
+    if not mine:
+        st.info("You have saved nothing in this visit. Draw a digit, then press **Right?**, or choose what it was and **Save correction**.")
+        return
+    st.markdown(f"#### You saved {len(mine)} drawing{'s' if len(mine) != 1 else ''}")
+    st.caption("Only you and the operator see these. Taking one back deletes it from this server.")
+    gallery(store, mine, visitor=visitor)
+
+
+def dataset_ui() -> None:
+    """The operator's view: every saved drawing, review, export."""
+    store = DrawingStore()
+    if message := st.session_state.pop("deleted", None):
+        st.toast(message)
+    counts, pending = store.counts(), store.examples(status="pending")
     total = sum(counts.values())
-    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}")
+    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}, {len(pending)} waiting for review")
     st.caption(
-        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change). To teach the model with them: "
+        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change), {store.used_bytes() / 2**20:.1f} MiB of its "
+        f"{store.limits.quota_bytes / 2**20:.0f} MiB quota. Training uses approved drawings only: "
         f"`python -m train --extra-data {store.root} --fine-tune`, then `make export`."
     )
     if total == 0:
-        st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
-        )
+        st.info("Nothing saved yet.")
         return
     st.altair_chart(render.counts_chart(counts))
-    st.download_button(
-        "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
-        on_click="ignore", icon=":material/download:",
-    )
-    st.markdown("**Latest**")
     with st.container(horizontal=True, gap="small"):
-        for example in store.recent(RECENT):
+        st.button("Approve all pending", key="approve-all", icon=":material/done_all:", disabled=not pending,
+                  on_click=approve_examples, args=(store, None))
+        if store.used_bytes() <= PAGE_ZIP_LIMIT:
+            st.download_button(
+                "Download approved (ZIP)", data=lambda: store.zip_bytes(status="approved"), file_name="digit-drawings.zip",
+                mime="application/zip", on_click="ignore", icon=":material/download:",
+            )
+        else:
+            st.caption("The store is too large to download here: `python -m app.dataset export drawings.zip` on the server.")
+    st.markdown("**Waiting for review**" if pending else "**Latest**")
+    gallery(store, pending[::-1][:RECENT] if pending else store.recent(RECENT))
+
+
+def gallery(store: DrawingStore, examples, visitor: str | None = None) -> None:
+    """Thumbnails with Delete (the operator: also Approve) or, for a visitor, Take back."""
+    with st.container(horizontal=True, gap="small"):
+        for example in examples:
             with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
                 st.image(thumbnail(str(example.path)), width=80)
                 st.caption(render.example_caption(example))
+                if visitor is None and example.status == "pending":
+                    st.button("Approve", key=f"approve-{example.file}", type="tertiary", icon=":material/check:",
+                              on_click=approve_examples, args=(store, [example.file]))
                 st.button(
-                    "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
-                    on_click=delete_example, args=(store, example.file),
+                    "Take back" if visitor else "Delete", key=f"delete-{example.file}", type="tertiary",
+                    icon=":material/delete:", on_click=delete_example, args=(store, example.file, visitor),
                 )
 
 
-def delete_example(store: DrawingStore, file: str) -> None:
-    st.session_state.deleted = actions.delete_example(store, file).message
+def delete_example(store: DrawingStore, file: str, visitor: str | None) -> None:
+    st.session_state.deleted = actions.delete_example(store, file, session=visitor).message
+
+
+def approve_examples(store: DrawingStore, files: list[str] | None) -> None:
+    st.session_state.deleted = actions.approve(store, files).message
 
 
 if __name__ == "__main__":

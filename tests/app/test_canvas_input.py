@@ -179,3 +179,28 @@ def test_websocket_limit_fits_the_canvas_and_no_more():
 
     largest_report = len(data_url(b"\0" * max_png_bytes(side, side))) + MAX_STROKES_BYTES
     assert largest_report < limit <= 10_000_000
+
+
+def test_raw_report_reads_the_data_url_without_decoding():
+    """The installed component keeps the browser's data URL where raw_report reads it (a new
+    version of streamlit-drawable-canvas that moves it fails here, not on the page)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    from app.canvas_input import raw_report
+
+    source = Path(importlib.util.find_spec("streamlit_drawable_canvas").origin).read_text()
+    result = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef) and n.name == "CanvasResult")
+    slots = next(n.value for n in result.body if isinstance(n, ast.Assign) and n.targets[0].id == "__slots__")
+    assert "_image_data_url" in ast.literal_eval(slots) and "json_data" in ast.literal_eval(slots)
+
+    class Result:
+        json_data = {"objects": []}
+        _image_data_url = "data:image/png;base64,AAAA"
+
+        @property
+        def image_data(self):
+            raise AssertionError("decoded by the component")
+
+    assert raw_report(Result()) == ({"objects": []}, "data:image/png;base64,AAAA")
