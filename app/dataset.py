@@ -21,7 +21,6 @@ not be written is removed again (8 threads x 2 processes x 200 saves in the test
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 import uuid
@@ -35,20 +34,11 @@ from PIL import Image
 from app import store_index as index
 from app.contract import data_dir
 from app.files import atomic_write
-from app.images import shrunk
 from app.store_index import FILE_PATTERN, INDEX_NAME, SESSION_PATTERN
 from app.store_limits import Limits, SaveRefused
+from app.store_picture import MAX_PIXELS, MAX_SIDE, SAVE_SIDE, confidence_value, digit, png_bytes
 
-MAX_SIDE = 2000  # larger pictures are refused: a canvas is a few hundred pixels
-MAX_PIXELS = 4_000_000
-SAVE_SIDE = 280  # saved pictures are averaged down to this side: the canvas's own size
-SESSION_SHARE = 0.25  # in training, no session gives more than this share of the drawings...
-SESSION_FLOOR = 20  # ...or than this many, whichever is more
-
-# Modes PNG stores as they are; anything else is converted to RGBA first.
-_PNG_MODES = {"1", "L", "LA", "I;16", "P", "RGB", "RGBA"}
-
-__all__ = ["DrawingStore", "Example", "Limits", "SaveRefused", "load_labelled", "INDEX_NAME"]
+__all__ = ["DrawingStore", "Example", "Limits", "SaveRefused", "load_labelled", "INDEX_NAME", "MAX_SIDE", "MAX_PIXELS", "SAVE_SIDE"]
 
 
 @dataclass(frozen=True)
@@ -123,15 +113,15 @@ class DrawingStore:
 
         Raises ValueError for bad arguments and SaveRefused (a ValueError) when the limits do
         not allow it; in either case nothing is written."""
-        label = _digit(label, "labels")
-        predicted = None if predicted is None else _digit(predicted, "predicted digits")
-        confidence = _confidence(confidence)
+        label = digit(label, "labels")
+        predicted = None if predicted is None else digit(predicted, "predicted digits")
+        confidence = confidence_value(confidence)
         if model_version is not None and not isinstance(model_version, str):
             raise ValueError(f"model_version must be a string or None, got {model_version!r}")
         model_version = None if model_version is None else model_version[: index.MAX_VERSION_CHARS]
         if session is not None and not (isinstance(session, str) and SESSION_PATTERN.fullmatch(session)):
             raise ValueError(f"session must be 1-64 letters, digits, '-' or '_', got {session!r}")
-        png = _png_bytes(_to_image(image))
+        png = png_bytes(image)
 
         with index.locked(self.index_path, exclusive=True) as fd:
             state = self._state(fd)
@@ -278,42 +268,6 @@ class DrawingStore:
         return relative
 
 
-def load_labelled(
-    root: str | os.PathLike | None = None,
-    approved_only: bool = True,
-    session_share: float = SESSION_SHARE,
-    session_floor: int = SESSION_FLOOR,
-) -> tuple[list[Image.Image], np.ndarray]:
-    """The store's drawings for training, as loaded PIL images and their uint8 labels.
-
-    Approved ones only (unless `approved_only` is False); a picture whose pixels repeat an
-    earlier one's is dropped; and no session gives more than `session_share` of them or
-    `session_floor`, whichever is more (its first ones are kept)."""
-    status = "approved" if approved_only else None
-    images, labels, sessions, seen = [], [], [], set()
-    for example in DrawingStore(root, Limits()).examples(status=status):
-        try:
-            with Image.open(example.path) as image:
-                image.load()
-        except (FileNotFoundError, OSError, ValueError):
-            continue  # deleted since the index was read, or damaged
-        key = (image.mode, image.size, image.tobytes())
-        if key in seen:
-            continue
-        seen.add(key)
-        images.append(image)
-        labels.append(example.label)
-        sessions.append(example.session)
-    cap = max(session_floor, int(session_share * len(images)))
-    taken: dict[str | None, int] = {}
-    keep = []
-    for i, session in enumerate(sessions):
-        taken[session] = taken.get(session, 0) + 1
-        if taken[session] <= cap:
-            keep.append(i)
-    return [images[i] for i in keep], np.array([labels[i] for i in keep], dtype=np.uint8)
-
-
 def _example(entry: dict, root: Path) -> Example:
     """The Example of a save line that store_index has checked."""
     file = entry["file"]
@@ -329,57 +283,6 @@ def _example(entry: dict, root: Path) -> Example:
         entry.get("model_version"), entry["time"], root, entry.get("session"),
         entry.get("status", "pending"), size,
     )
-
-
-def _digit(value: object, what: str) -> int:
-    """`value` as an int 0..9; bools, strings, floats and other numbers are refused."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        if 0 <= value <= 9:
-            return int(value)
-    raise ValueError(f"{what} must be an integer 0-9, got {value!r} ({type(value).__name__})")
-
-
-def _confidence(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if np.isfinite(value) and 0.0 <= value <= 1.0:
-            return float(value)
-    raise ValueError(f"confidence must be a number from 0 to 1 or None, got {value!r}")
-
-
-def _to_image(image: Image.Image | np.ndarray) -> Image.Image:
-    """A PIL image PNG can store, after the size checks, averaged down to SAVE_SIDE."""
-    if isinstance(image, np.ndarray):
-        if image.dtype != np.uint8:
-            raise ValueError(f"expected a uint8 array, got dtype {image.dtype}")
-        if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (3, 4))):
-            raise ValueError(f"expected an array shaped HxW, HxWx3 or HxWx4, got {image.shape}")
-        _check_size(image.shape[1], image.shape[0])
-        mode = {2: "L", 3: "RGB", 4: "RGBA"}[image.shape[2] if image.ndim == 3 else 2]
-        image = Image.fromarray(np.ascontiguousarray(image), mode)
-    elif not isinstance(image, Image.Image):
-        raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
-    _check_size(image.width, image.height)
-    if max(image.size) > SAVE_SIDE:
-        image = shrunk(image, SAVE_SIDE)
-    return image if image.mode in _PNG_MODES else image.convert("RGBA")
-
-
-def _check_size(width: int, height: int) -> None:
-    if width < 1 or height < 1:
-        raise ValueError(f"image has no pixels ({width}x{height})")
-    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise ValueError(
-            f"image is {width}x{height} pixels; the most accepted is {MAX_SIDE} on a side "
-            f"and {MAX_PIXELS:,} in all"
-        )
-
-
-def _png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _write_file(data: bytes, path: Path) -> None:
@@ -399,6 +302,14 @@ def _record(example: Example) -> dict:
         "status": example.status,
         "bytes": example.size,
     }
+
+
+def load_labelled(*args, **kwargs):
+    """The store's drawings for training (app/store_training.py): approved, deduplicated, each
+    session's share capped."""
+    from app.store_training import load_labelled
+
+    return load_labelled(*args, **kwargs)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
 
 Layout and wording only: what it shows comes from app/render.py, what it does from
-app/actions.py, the stroke history from app/history.py. One model per file per process
+app/actions.py, the stroke history from app/history.py; the tabs of saved drawings (a
+visitor's own, the operator's Dataset) and the operator's sign-in are app/saved_tabs.py. One model per file per process
 (`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
 the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
 it), $DIGITS_DATA_DIR at another drawings folder. The Draw tab is a fragment, so a stroke
@@ -13,7 +14,6 @@ reruns only it.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -26,7 +26,7 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, render, sign_in
+from app import actions, render, saved_tabs
 from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
 from app.dataset import DrawingStore
@@ -37,8 +37,6 @@ from app.reading import Reading
 from app.recognizer import Recognizer
 
 CANVAS_SIDE = 280  # pixels; fits a phone held upright
-RECENT = 24  # examples shown in the dataset tab
-PAGE_ZIP_LIMIT = 64 * 1024 * 1024  # Streamlit holds a download in memory: larger stores export from the command line
 CONSENT = (
     "Saving keeps this drawing and its label on this server, for the operator to review and train "
     "the next model on. Only you (in this browser tab) and the operator can see it; take it back "
@@ -55,12 +53,6 @@ def live_model(path: str) -> LiveModel:
     return LiveModel(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def thumbnail(path: str) -> bytes:
-    # Saved drawings never change (a new name for each), so the path is a safe key.
-    return render.thumbnail(path)
-
-
 def main() -> None:
     st.set_page_config(page_title="Digit Recognizer", page_icon="✏️", layout="wide")
     st.html(f"<style>{CSS}</style>")
@@ -75,7 +67,7 @@ def main() -> None:
     if settings is None:
         return
     live, (recognizer, problem), scheme, pen = settings
-    operator = bool(guarded(operator_ui))
+    operator = bool(guarded(saved_tabs.operator_ui))
     if recognizer is not None and problem:
         # The details name server paths and come from a file: the operator sees them as text.
         log.warning("model reload: %s", problem)
@@ -96,10 +88,10 @@ def main() -> None:
             guarded(upload_ui, recognizer)
     if yours.open:
         with yours:
-            guarded(your_drawings_ui)
+            guarded(saved_tabs.your_drawings_ui)
     if rest and rest[0].open:
         with rest[0]:
-            guarded(dataset_ui)
+            guarded(saved_tabs.dataset_ui)
 
 
 def guarded(ui, *args):
@@ -135,45 +127,6 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], rende
         else:
             st.caption("No model loaded.")
     return live, (recognizer, problem), render.SCHEMES[scheme], pen
-
-
-def operator_ui() -> bool:
-    """The operator's sign-in in the sidebar (st.login, or the token); True for the operator."""
-    state = st.session_state
-    mode = sign_in.sign_in_mode(_secrets(), os.environ)
-    with st.sidebar.expander("Operator", icon=":material/admin_panel_settings:"):
-        if mode.kind == "off":
-            st.caption(mode.note)
-            return False
-        if mode.kind == "oidc":
-            if not st.user.is_logged_in:
-                st.button("Sign in", key="operator-login", on_click=st.login)
-                return False
-            allowed = sign_in.is_operator_email(mode, st.user.get("email"))
-            if not allowed:
-                st.caption("Signed in, but not as an operator.")
-            st.button("Sign out", key="operator-logout", on_click=st.logout)
-            return allowed
-        if state.get("operator"):
-            st.caption("Signed in as the operator.")
-            st.button("Sign out", key="operator-signout", on_click=lambda: state.update(operator=False))
-            return True
-        with st.form("operator-sign-in", border=False):
-            typed = st.text_input("Operator token", type="password", key="operator-token")
-            if st.form_submit_button("Sign in"):
-                state.operator = sign_in.gate_for(mode.token).check(typed)
-                if state.operator:
-                    st.rerun()  # the whole page again, now with the operator's view
-                st.error("That is not the operator's token.")
-        return bool(state.get("operator"))
-
-
-def _secrets():
-    """.streamlit/secrets.toml as a mapping; empty when there is none."""
-    try:
-        return dict(st.secrets)
-    except Exception:  # no secrets file, or one that does not parse: no sign-in configured
-        return {}
 
 
 @st.fragment
@@ -314,76 +267,6 @@ def upload_ui(recognizer: Recognizer | None) -> None:
             state.upload_saved = saved
             state.upload_round += 1  # a new, empty uploader
             st.rerun()
-
-
-def your_drawings_ui() -> None:
-    """What this browser tab saved, and nothing else; each can be taken back."""
-    store = DrawingStore()
-    visitor = st.session_state.visitor
-    if deleted := st.session_state.pop("deleted", None):
-        st.toast(deleted)
-    mine = store.recent(RECENT * 4, session=visitor)
-    if not mine:
-        st.info("You have saved nothing in this visit. Draw a digit, then press **Right?**, or choose what it was and **Save correction**.")
-        return
-    st.markdown(f"#### You saved {len(mine)} drawing{'s' if len(mine) != 1 else ''}")
-    st.caption("Only you and the operator see these. Taking one back deletes it from this server.")
-    gallery(store, mine, visitor=visitor)
-
-
-def dataset_ui() -> None:
-    """The operator's view: every saved drawing, review, export."""
-    store = DrawingStore()
-    if message := st.session_state.pop("deleted", None):
-        st.toast(message)
-    counts, pending = store.counts(), store.examples(status="pending")
-    total = sum(counts.values())
-    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}, {len(pending)} waiting for review")
-    st.caption(
-        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change), {store.used_bytes() / 2**20:.1f} MiB of its "
-        f"{store.limits.quota_bytes / 2**20:.0f} MiB quota. Training uses approved drawings only: "
-        f"`python -m train --extra-data {store.root} --fine-tune`, then `make export`."
-    )
-    if total == 0:
-        st.info("Nothing saved yet.")
-        return
-    st.altair_chart(render.counts_chart(counts))
-    with st.container(horizontal=True, gap="small"):
-        st.button("Approve all pending", key="approve-all", icon=":material/done_all:", disabled=not pending,
-                  on_click=approve_examples, args=(store, None))
-        if store.used_bytes() <= PAGE_ZIP_LIMIT:
-            st.download_button(
-                "Download approved (ZIP)", data=lambda: store.zip_bytes(status="approved"), file_name="digit-drawings.zip",
-                mime="application/zip", on_click="ignore", icon=":material/download:",
-            )
-        else:
-            st.caption("The store is too large to download here: `python -m app.dataset export drawings.zip` on the server.")
-    st.markdown("**Waiting for review**" if pending else "**Latest**")
-    gallery(store, pending[::-1][:RECENT] if pending else store.recent(RECENT))
-
-
-def gallery(store: DrawingStore, examples, visitor: str | None = None) -> None:
-    """Thumbnails with Delete (the operator: also Approve) or, for a visitor, Take back."""
-    with st.container(horizontal=True, gap="small"):
-        for example in examples:
-            with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
-                st.image(thumbnail(str(example.path)), width=80)
-                st.caption(render.example_caption(example))
-                if visitor is None and example.status == "pending":
-                    st.button("Approve", key=f"approve-{example.file}", type="tertiary", icon=":material/check:",
-                              on_click=approve_examples, args=(store, [example.file]))
-                st.button(
-                    "Take back" if visitor else "Delete", key=f"delete-{example.file}", type="tertiary",
-                    icon=":material/delete:", on_click=delete_example, args=(store, example.file, visitor),
-                )
-
-
-def delete_example(store: DrawingStore, file: str, visitor: str | None) -> None:
-    st.session_state.deleted = actions.delete_example(store, file, session=visitor).message
-
-
-def approve_examples(store: DrawingStore, files: list[str] | None) -> None:
-    st.session_state.deleted = actions.approve(store, files).message
 
 
 if __name__ == "__main__":

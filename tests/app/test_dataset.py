@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app import dataset
+from app import dataset, store_picture
 from app.contract import PROJECT_ROOT
 from app.dataset import DrawingStore, load_labelled
 
@@ -157,7 +157,7 @@ def test_image_size_fail(tmp_path, image, size):
 
 
 def test_image_pixels_fail(tmp_path, monkeypatch):
-    monkeypatch.setattr(dataset, "MAX_PIXELS", 100)
+    monkeypatch.setattr(store_picture, "MAX_PIXELS", 100)
     with pytest.raises(ValueError, match="image is 11x10 pixels.* and 100 in all"):
         DrawingStore(tmp_path).save(Image.new("L", (11, 10)), 1)
 
