@@ -6,6 +6,7 @@ no one browser session's share of them above a cap, so that no stranger can stee
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import numpy as np
@@ -27,8 +28,9 @@ def load_labelled(
     """The store's drawings for training, as loaded PIL images and their uint8 labels.
 
     Approved ones only (unless `approved_only` is False); a picture whose pixels repeat an
-    earlier one's is dropped; and no session gives more than `session_share` of them or
-    `session_floor`, whichever is more (its first ones are kept)."""
+    earlier one's is dropped; and no browser session gives more than `session_share` of them
+    or `session_floor`, whichever is more (its first ones are kept). Drawings saved without a
+    session (the command line's, the operator's own) are not capped."""
     status = "approved" if approved_only else None
     images, labels, sessions, seen = [], [], [], set()
     for example in DrawingStore(root, Limits()).examples(status=status):
@@ -37,7 +39,7 @@ def load_labelled(
                 image.load()
         except (FileNotFoundError, OSError, ValueError):
             continue  # deleted since the index was read, or damaged
-        key = (image.mode, image.size, image.tobytes())
+        key = hashlib.sha256(f"{image.mode} {image.size}".encode() + image.tobytes()).digest()
         if key in seen:
             continue
         seen.add(key)
@@ -49,6 +51,6 @@ def load_labelled(
     keep = []
     for i, session in enumerate(sessions):
         taken[session] = taken.get(session, 0) + 1
-        if taken[session] <= cap:
+        if session is None or taken[session] <= cap:
             keep.append(i)
     return [images[i] for i in keep], np.array([labels[i] for i in keep], dtype=np.uint8)

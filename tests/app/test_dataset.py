@@ -525,3 +525,8 @@ def test_load_labelled_caps_each_sessions_share(tmp_path):
     images, labels = load_labelled(tmp_path)
     assert len(labels) == 30 and labels.tolist()[:20] == [i % 10 for i in range(20)]
     assert labels.tolist()[20:] == [3] * 5 + [4] * 5
+
+
+def test_load_labelled_does_not_cap_saves_without_a_session(tmp_path):
+    approved_store(tmp_path, [(i, i % 10, None) for i in range(30)])  # the command line's
+    assert len(load_labelled(tmp_path)[1]) == 30
