@@ -1,4 +1,5 @@
 # Everyday commands. `make run` and `make test` do all set-up on a fresh machine.
+# `make run ARGS="--server.port 8611"` passes extra arguments to `streamlit run`.
 PYTHON ?= python3
 APP_VENV := .venv/app
 TRAIN_VENV := .venv/train
@@ -8,7 +9,7 @@ TRAIN_PY := $(TRAIN_VENV)/bin/python
 .PHONY: run test lint test-app test-train bench train export image screenshot clean-env browser lock
 
 run: $(APP_VENV)/.installed
-	$(APP_VENV)/bin/streamlit run app/main.py
+	$(APP_VENV)/bin/streamlit run app/main.py $(ARGS)
 
 # Every test: lint, the app's suite in the app-only environment (no TensorFlow), the training
 # and export suites in the training environment.

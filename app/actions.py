@@ -14,13 +14,15 @@ import numpy as np
 from PIL import Image
 
 from app.contract import DATA_ENV
-from app.dataset import DrawingStore
+from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
 from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
 
 log = logging.getLogger("digits.page")
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
+UPLOAD_FORMATS = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,24 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
 def read_upload(data: bytes, name: str) -> Upload:
     """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence.
     The messages name the file as Markdown that shows its name as text (app/plain_text.py)."""
+    if len(data) > UPLOAD_LIMIT:
+        return Upload(None, error=too_large(name, f"{len(data) / 2**20:.1f} MB"))
     name = literal(name)
     try:
         image = open_image(data, name)
     except ImageError as exc:
-        return Upload(None, error=f"{sentence(str(exc))} Try a PNG or JPEG photo of one digit.")
+        return Upload(None, error=f"{sentence(str(exc))} Try a photo of one digit ({UPLOAD_FORMATS}).")
     note = frames_note(image)
     return Upload(image, note=None if note is None else f"{name}: {sentence(note)}")
+
+
+def too_large(name: str, size: str) -> str:
+    """The refusal of an upload over UPLOAD_LIMIT, `size` as it is to be shown ("13.0 MB"); the
+    file's name (the browser's words) as Markdown-escaped text."""
+    return (
+        f"{literal(name)} is {literal(size)}; the page takes pictures up to {UPLOAD_LIMIT // 2**20} MB. "
+        "Crop it to the digit or save it smaller, then try again."
+    )
 
 
 def save_feedback(
@@ -71,7 +84,7 @@ def save_feedback(
     """Save `image` as a drawing of `label` by browser session `session`; the outcome says
     "Saved as 7 ..." or why not, in words for a visitor (no server paths: those go to the log)."""
     if label is None:
-        return Outcome(False, "Not saved: choose the digit it was under “No, it was:” first.")
+        return Outcome(False, "Not saved: choose what it was under “No, it was:” first.")
     try:
         example = store.save(
             image,
@@ -86,7 +99,7 @@ def save_feedback(
     except OSError as exc:
         log.error("cannot save into %s (%s): point %s at a writable folder", store.root, exc, DATA_ENV)
         return Outcome(False, "Not saved: this server cannot store drawings right now. Nothing was kept.")
-    return Outcome(True, f"Saved as {example.label}. Thank you: once the operator has looked at it, the next model learns from it.")
+    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: once the operator has looked at it, the next model learns from it.")
 
 
 def delete_example(store: DrawingStore, file: str, session: str | None = None) -> Outcome:
@@ -99,7 +112,9 @@ def delete_example(store: DrawingStore, file: str, session: str | None = None) -
     except OSError as exc:
         log.error("cannot delete from %s (%s)", store.root, exc)
         return Outcome(False, "Not deleted: this server cannot change its drawings right now.")
-    return Outcome(True, f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted.")
+    folder = file.split("/")[0]
+    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
+    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")
 
 
 def approve(store: DrawingStore, files: list[str] | None) -> Outcome:

@@ -30,9 +30,11 @@ from PIL import Image
 
 PREFIX = "data:image/png;base64,"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# 0.13 exports at the canvas's CSS size (fabric's toDataURL, multiplier 1); room for a build
-# that exports at the screen's device pixel ratio (phones have 2-3).
-MAX_PIXEL_RATIO = 3.0
+# The largest device pixel ratio a canvas export may carry. streamlit-drawable-canvas 0.13
+# exports at the canvas's CSS size whatever the screen (fabric's toDataURL with multiplier 1,
+# no retina scaling), so 1; a version that exports at the screen's ratio (phones have 2-3)
+# would need this raised, and server.maxMessageSize with it.
+MAX_PIXEL_RATIO = 1.0
 SIZE_MARGIN = 2  # pixels either way: rounding of a fractional ratio
 CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # PNG colour type -> channels (grey, RGB, grey+alpha, RGBA)
 MAX_OBJECTS = 500  # strokes on one canvas; a digit takes a few

@@ -3,7 +3,8 @@
 Each drawing is kept as `<label>/<timestamp>-<id>.png` under `DIGITS_DATA_DIR` (default
 `data/drawings/` in the project root), at most `SAVE_SIDE` pixels on a side (training sees 28),
 and described by one line of the append-only `index.jsonl` (app/store_index.py). A new save is
-"pending" until the operator approves it; training reads approved drawings only. Each save
+"pending" until the operator approves it; training reads approved drawings only. A drawing
+that is not a digit has the label NOT_A_DIGIT (10), in the folder `not-a-digit/`. Each save
 names the browser session that made it, so a visitor can list and take back their own.
 
     >>> store = DrawingStore()
@@ -34,11 +35,14 @@ from PIL import Image
 from app import store_index as index
 from app.contract import data_dir
 from app.files import atomic_write
-from app.store_index import FILE_PATTERN, INDEX_NAME, SESSION_PATTERN
+from app.store_index import FILE_PATTERN, INDEX_NAME, LABELS, NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, SESSION_PATTERN, label_folder
 from app.store_limits import Limits, SaveRefused
-from app.store_picture import MAX_PIXELS, MAX_SIDE, SAVE_SIDE, confidence_value, digit, png_bytes
+from app.store_picture import MAX_PIXELS, MAX_SIDE, SAVE_SIDE, confidence_value, digit, label_value, png_bytes
 
-__all__ = ["DrawingStore", "Example", "Limits", "SaveRefused", "load_labelled", "INDEX_NAME", "MAX_SIDE", "MAX_PIXELS", "SAVE_SIDE"]
+__all__ = [
+    "DrawingStore", "Example", "Limits", "SaveRefused", "load_labelled", "label_folder", "label_name",
+    "INDEX_NAME", "LABELS", "MAX_PIXELS", "MAX_SIDE", "NOT_A_DIGIT", "NOT_A_DIGIT_FOLDER", "SAVE_SIDE",
+]
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class DrawingStore:
 
         Raises ValueError for bad arguments and SaveRefused (a ValueError) when the limits do
         not allow it; in either case nothing is written."""
-        label = digit(label, "labels")
+        label = label_value(label)
         predicted = None if predicted is None else digit(predicted, "predicted digits")
         confidence = confidence_value(confidence)
         if model_version is not None and not isinstance(model_version, str):
@@ -136,10 +140,10 @@ class DrawingStore:
             )
             name = f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.png"
             example = Example(
-                f"{label}/{name}", label, predicted, confidence, model_version, index.iso(now),
+                f"{label_folder(label)}/{name}", label, predicted, confidence, model_version, index.iso(now),
                 self.root, session, "pending", len(png),
             )
-            folder = self.root / str(label)
+            folder = self.root / label_folder(label)
             folder.mkdir(parents=True, exist_ok=True)
             _write_file(png, example.path)
             try:
@@ -161,8 +165,8 @@ class DrawingStore:
         return [example for example in found if example.path.is_file()]
 
     def counts(self, status: str | None = None) -> dict[int, int]:
-        """Number of live examples for each of the ten digits (zeros included)."""
-        counts = dict.fromkeys(range(10), 0)
+        """Number of live examples for each label: the ten digits and NOT_A_DIGIT (zeros included)."""
+        counts = dict.fromkeys(LABELS, 0)
         for example in self.examples(status=status):
             counts[example.label] += 1
         return counts
@@ -304,9 +308,14 @@ def _record(example: Example) -> dict:
     }
 
 
+def label_name(label: int) -> str:
+    """How people read a label: "7", or "not a digit"."""
+    return "not a digit" if label == NOT_A_DIGIT else str(label)
+
+
 def load_labelled(*args, **kwargs):
     """The store's drawings for training (app/store_training.py): approved, deduplicated, each
-    session's share capped."""
+    session's share capped; labels 0-9 or NOT_A_DIGIT."""
     from app.store_training import load_labelled
 
     return load_labelled(*args, **kwargs)

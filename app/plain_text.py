@@ -16,7 +16,7 @@ import re
 MAX_CHARS = 200  # a file name or a model's version; longer text is cut with an ellipsis
 # CommonMark lets any ASCII punctuation be backslash-escaped; these can start something.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$&:/@=])")
-_LIST_START = re.compile(r"^(\d+)([.)])")
+_LIST_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")  # "1. " starts a list; "10.0" does not
 
 
 def literal(text: object, max_chars: int = MAX_CHARS) -> str:

@@ -73,7 +73,10 @@ def your_drawings_ui() -> None:
         st.toast(deleted)
     mine = store.recent(RECENT * 4, session=visitor)
     if not mine:
-        st.info("You have saved nothing in this visit. Draw a digit, then press **Right?**, or choose what it was and **Save correction**.")
+        st.info(
+            "You have saved nothing in this visit. Draw a digit, then press **Right?**, or choose what it was "
+            "(a digit, or “not a digit”) and **Save correction**."
+        )
         return
     st.markdown(f"#### You saved {len(mine)} drawing{'s' if len(mine) != 1 else ''}")
     st.caption("Only you and the operator see these. Taking one back deletes it from this server.")

@@ -56,7 +56,8 @@ def check(store: DrawingStore, repair: bool = False, now: float | None = None) -
             elif "file" in entry:
                 referenced.add(entry["file"])
         live = set(store._state(fd).live)
-        for path in sorted(store.root.glob("[0-9]/*")):
+        folders = [*store.root.glob("[0-9]"), store.root / index.NOT_A_DIGIT_FOLDER]
+        for path in sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir()):
             relative = path.relative_to(store.root).as_posix()
             old = now - path.stat().st_mtime > GRACE_SECONDS
             if path.name.endswith(".tmp"):

@@ -33,8 +33,11 @@ INDEX_NAME = "index.jsonl"
 STATUSES = ("pending", "approved")
 MAX_LINE_BYTES = 4096  # a record is about 250 bytes; a longer line is not ours
 MAX_VERSION_CHARS = 200
-# The only shape `file` may have: `<digit>/<timestamp>-<id>.png`.
-FILE_PATTERN = re.compile(r"[0-9]/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
+NOT_A_DIGIT = 10  # the label of a drawing that is no digit at all; training's target: all ten alike
+LABELS = (*range(10), NOT_A_DIGIT)
+NOT_A_DIGIT_FOLDER = "not-a-digit"
+# The only shape `file` may have: `<label folder>/<timestamp>-<id>.png`.
+FILE_PATTERN = re.compile(r"(?:[0-9]|not-a-digit)/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -115,8 +118,8 @@ def _save_problem(entry: dict) -> str | None:
     file, label = entry.get("file"), entry.get("label")
     if not _is_file(file):
         return f"'file' is not a drawing's path: {file!r:.80}"
-    if type(label) is not int or not 0 <= label <= 9 or file[0] != str(label):
-        return f"'label' is not the digit of its folder: {label!r:.20}"
+    if type(label) is not int or label not in LABELS or file.split("/")[0] != label_folder(label):
+        return f"'label' is not the label of its folder: {label!r:.20}"
     predicted = entry.get("predicted")
     if predicted is not None and (type(predicted) is not int or not 0 <= predicted <= 9):
         return f"'predicted' is not a digit: {predicted!r:.20}"
@@ -139,6 +142,11 @@ def _save_problem(entry: dict) -> str | None:
     if size is not None and (type(size) is not int or size < 0):
         return f"'bytes' is not a size: {size!r:.20}"
     return None
+
+
+def label_folder(label: int) -> str:
+    """The folder a label's drawings are kept in: "7", or "not-a-digit"."""
+    return NOT_A_DIGIT_FOLDER if label == NOT_A_DIGIT else str(label)
 
 
 def _is_file(value: object) -> bool:

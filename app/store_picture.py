@@ -29,6 +29,20 @@ def digit(value: object, what: str) -> int:
     raise ValueError(f"{what} must be an integer 0-9, got {value!r} ({type(value).__name__})")
 
 
+def label_value(value: object) -> int:
+    """A label: a digit 0..9, or NOT_A_DIGIT (10)."""
+    from app.store_index import NOT_A_DIGIT
+
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value == NOT_A_DIGIT:
+        return NOT_A_DIGIT
+    try:
+        return digit(value, "labels")
+    except ValueError:
+        raise ValueError(
+            f"labels must be an integer 0-9 or NOT_A_DIGIT ({NOT_A_DIGIT}), got {value!r} ({type(value).__name__})"
+        ) from None
+
+
 def confidence_value(value: object) -> float | None:
     if value is None:
         return None

@@ -28,6 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 from app.contract import KERAS_MODEL, NUM_CLASSES, PIXEL_MAX, as_model_batch
+from app.dataset import NOT_A_DIGIT
 from app.files import atomic_write
 from train.augment import not_digits
 from train.config import TrainConfig
@@ -36,6 +37,10 @@ from train.drawings import users_drawings
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
+# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT (as the
+# generated not-digits are taught).
+TARGETS = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
+assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -218,9 +223,15 @@ def evaluate(model, trainer, data: Data) -> dict:
         report["user_drawings"] = {
             "train": int(len(data.extra_train[1])) if data.extra_train else 0,
             "held_out": int(len(data.extra_test[1])),
-            "held_out_accuracy": float((extra_pred == data.extra_test[1]).mean()),
+            "held_out_accuracy": _digit_accuracy(extra_pred, data.extra_test[1]),
         }
     return report
+
+
+def _digit_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float | None:
+    """Share of the digits (not the NOT_A_DIGIT drawings) read right; None without digits."""
+    digits = labels != NOT_A_DIGIT
+    return float((predicted[digits] == labels[digits]).mean()) if digits.any() else None
 
 
 def save(model, report: dict, output: Path) -> None:
@@ -268,13 +279,14 @@ def _may_replace(args: argparse.Namespace, config: TrainConfig, accuracy: float)
 def _epoch(data: Data, config: TrainConfig, rng: np.random.Generator):
     """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
     of its views picked at random and shifted a little; users' drawings oversampled to
-    `extra_share` of the epoch; and `junk_share` of not-digits, labelled 0.1 for every class."""
+    `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
+    `junk_share` of not-digits, labelled 0.1 for every class."""
     views, y_train, n = data.views, data.y_train, len(data.y_train)
     x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
     if data.extra_train:
         idx = rng.integers(0, len(data.extra_train[1]), size=int(config.extra_share * n))
         x, y = np.concatenate([x, _jitter(data.extra_train[0][idx], rng, config.shift)]), np.concatenate([y, data.extra_train[1][idx]])
-    targets = np.eye(NUM_CLASSES, dtype=np.float32)[y]
+    targets = TARGETS[y]
     if len(data.junk):
         idx = rng.integers(0, len(data.junk), size=int(config.junk_share * n))
         x = np.concatenate([x, _jitter(data.junk[idx], rng, config.shift)])

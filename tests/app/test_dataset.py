@@ -44,7 +44,7 @@ def test_save_round_trip(tmp_path, image, expected):
     example = store.save(image, 7, predicted=1, confidence=0.62, model_version="v3")
     assert store.examples() == [example]
     assert store.recent(5) == [example]
-    assert store.counts() == {**dict.fromkeys(range(10), 0), 7: 1}
+    assert store.counts() == {**dict.fromkeys(range(11), 0), 7: 1}
     assert (example.label, example.predicted, example.confidence) == (7, 1, 0.62)
     assert example.model_version == "v3"
     assert example.path == tmp_path / example.file
@@ -81,7 +81,7 @@ def test_examples_in_save_order_recent_newest_first(tmp_path):
     assert store.recent(2) == [saved[4], saved[3]]
     assert store.recent(0) == []
     assert store.recent(99) == saved[::-1]
-    assert store.counts() == {0: 0, 1: 2, 2: 0, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0}
+    assert store.counts() == {0: 0, 1: 2, 2: 0, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0}
 
 
 @pytest.mark.parametrize("n", [-1, 1.5, "3", None, True])
@@ -94,7 +94,7 @@ def test_empty_store(tmp_path):
     store = DrawingStore(tmp_path / "not-yet-created")
     assert store.examples() == []
     assert store.recent(3) == []
-    assert store.counts() == dict.fromkeys(range(10), 0)
+    assert store.counts() == dict.fromkeys(range(11), 0)
 
 
 @pytest.mark.parametrize("label", [0, 9, np.int64(3), np.uint8(8)])
@@ -103,7 +103,7 @@ def test_label(tmp_path, label):
     assert example.label == label and type(example.label) is int
 
 
-@pytest.mark.parametrize("label", [True, False, "7", 10, -1, None, 7.0, 3.5, np.bool_(True)])
+@pytest.mark.parametrize("label", [True, False, "7", 11, -1, None, 7.0, 3.5, np.bool_(True)])
 def test_label_fail(tmp_path, label):
     store = DrawingStore(tmp_path)
     with pytest.raises(ValueError, match="labels must be an integer 0-9") as info:
@@ -295,6 +295,28 @@ def test_load_labelled(tmp_path):
     ]
 
 
+def test_not_a_digit_is_saved_counted_and_loaded(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), dataset.NOT_A_DIGIT, predicted=8, confidence=0.4)
+    assert example.file.startswith("not-a-digit/") and example.path.is_file()
+    assert index_lines(store)[-1]["label"] == dataset.NOT_A_DIGIT
+    assert DrawingStore(tmp_path).examples() == [example]
+    assert store.counts()[dataset.NOT_A_DIGIT] == 1 and sum(store.counts().values()) == 1
+    assert load_labelled(tmp_path)[1].tolist() == []  # not approved yet
+    store.approve()
+    assert load_labelled(tmp_path)[1].tolist() == [dataset.NOT_A_DIGIT]
+    assert store.delete(example.file) and store.examples() == []
+
+
+def test_not_a_digit_entry_must_live_in_its_folder(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), 3)
+    entry = {**index_lines(store)[0], "label": dataset.NOT_A_DIGIT}
+    with open(store.index_path, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+    assert [e.label for e in store.examples()] == [3] and store.examples()[0].file == example.file
+
+
 def test_load_labelled_empty(tmp_path):
     images, labels = load_labelled(tmp_path)
     assert images == [] and labels.dtype == np.uint8 and labels.shape == (0,)
@@ -390,7 +412,7 @@ def test_new_saves_are_pending_until_approved(tmp_path):
     assert store.examples(status="pending") == [second]
     assert store.approve() == 1  # every pending one
     assert store.approve() == 0
-    assert store.counts(status="approved") == {**dict.fromkeys(range(10), 0), 1: 1, 2: 1}
+    assert store.counts(status="approved") == {**dict.fromkeys(dataset.LABELS, 0), 1: 1, 2: 1}
 
 
 def test_approve_fail(tmp_path):
