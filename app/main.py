@@ -3,7 +3,8 @@
     $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
 
 Layout and wording only: what it shows comes from app/render.py, what it does from
-app/actions.py, the stroke history from app/history.py. One model per file per process
+app/actions.py, the stroke history from app/history.py; the tabs of saved drawings (a
+visitor's own, the operator's Dataset) and the operator's sign-in are app/saved_tabs.py. One model per file per process
 (`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
 the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
 it), $DIGITS_DATA_DIR at another drawings folder. The Draw tab is a fragment, so a stroke
@@ -13,6 +14,7 @@ reruns only it.
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 from pathlib import Path
 
@@ -24,17 +26,23 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, layout, render, viewport
+from app import actions, layout, render, saved_tabs, viewport
+from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
 from app.dataset import LABELS, DrawingStore, label_name
 from app.history import UNDO_DEPTH, StrokeHistory
 from app.live_model import LiveModel
+from app.plain_text import literal
 from app.reading import Reading
 from app.recognizer import Recognizer
 
 PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
-RECENT = 24  # examples shown in the dataset tab
+CONSENT = (
+    "Saving keeps this drawing and its label on this server, for the operator to review and train "
+    "the next model on. Only you (in this browser tab) and the operator can see it; take it back "
+    "under Your drawings."
+)
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -45,12 +53,6 @@ def live_model(path: str) -> LiveModel:
     return LiveModel(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def thumbnail(path: str) -> bytes:
-    # Saved drawings never change (a new name for each), so the path is a safe key.
-    return render.thumbnail(path)
-
-
 def main() -> None:
     st.set_page_config(page_title="Digit Recognizer", page_icon="✏️", layout="wide")
     st.html(f"<style>{CSS}</style>")
@@ -58,25 +60,38 @@ def main() -> None:
     state.setdefault("canvas_round", 0)
     state.setdefault("upload_round", 0)
 
+    # Who this browser tab is: its saves are listed under this id, and only it can take them back.
+    state.setdefault("visitor", secrets.token_hex(8))
+
     settings = guarded(sidebar_ui)
     if settings is None:
         return
     live, (recognizer, problem) = settings
+    operator = bool(guarded(saved_tabs.operator_ui))
+    if recognizer is not None and problem:
+        # The details name server paths and come from a file: the operator sees them as text.
+        log.warning("model reload: %s", problem)
+        st.sidebar.warning(literal(problem, 1000) if operator else "A newer model file could not be loaded; this one keeps serving.")
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
-        st.error(problem)
+        st.error(problem if operator else "No model is loaded on this server yet; the operator has been told.")
+        log.error("no model: %s", problem)
 
-    draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
+    names = ["Draw", "Upload", "Your drawings"] + (["Dataset"] if operator else [])
+    draw, upload, yours, *rest = st.tabs(names, key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
         draw_fragment(live, (recognizer, problem))
     if upload.open:
         with upload:
             guarded(upload_ui, recognizer)
-    if dataset.open:
-        with dataset:
-            guarded(dataset_ui)
+    if yours.open:
+        with yours:
+            guarded(saved_tabs.your_drawings_ui)
+    if rest and rest[0].open:
+        with rest[0]:
+            guarded(saved_tabs.dataset_ui)
 
 
 def guarded(ui, *args):
@@ -110,8 +125,6 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None]]:
         recognizer, problem = live.current()
         if recognizer is not None:
             st.markdown(render.card_html(recognizer.card), unsafe_allow_html=True)
-            if problem:
-                st.warning(problem)
         else:
             st.caption("No model loaded.")
     return live, (recognizer, problem)
@@ -180,7 +193,9 @@ def draw_ui(recognizer: Recognizer | None) -> None:
                 initial_drawing=state.get("canvas_start"),
                 key=f"canvas-{state.canvas_round}-{shape.side}",
             )
-            image, strokes = current_drawing(canvas)
+            image, strokes = current_drawing(canvas, shape.side)
+            if state.get("canvas_refused"):
+                st.caption("This drawing could not be read. Clear the canvas and draw again.")
             with st.container(horizontal=True, gap="small"):
                 st.button(
                     "Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=not history().can_undo()
@@ -231,10 +246,20 @@ def history() -> StrokeHistory:
     return st.session_state.setdefault("history", StrokeHistory(UNDO_DEPTH))
 
 
-def current_drawing(canvas) -> tuple:
-    """The canvas picture to read, and how many strokes it has (see app/history.py)."""
+def current_drawing(canvas, side: int) -> tuple:
+    """The canvas picture to read, and how many strokes it has (see app/history.py). What the
+    browser sent is checked against the canvas's `side` before a pixel of it is decoded
+    (app/canvas_input.py); a refused report is not kept."""
     strokes = history()
-    strokes.record(canvas.json_data, canvas.image_data)
+    drawing, data_url = raw_report(canvas)
+    try:
+        checked = check_strokes(drawing)
+        png = None if data_url is None else check_data_url(data_url, side, side)
+        strokes.record(checked, None if png is None else decode_png(png))
+        st.session_state.canvas_refused = False
+    except CanvasInputError as exc:
+        log.warning("canvas report refused: %s", exc)
+        st.session_state.canvas_refused = True
     return strokes.current()
 
 
@@ -267,11 +292,12 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
             format_func=label_name,
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
+    st.caption(CONSENT)
     if not (right or correct):
         return None
     version = recognizer.card.get("version")
     label = prediction.digit if right else label
-    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version)
+    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version, session=st.session_state.visitor)
     if not outcome.ok:
         st.error(outcome.message)
         return None
@@ -301,7 +327,7 @@ def upload_ui(recognizer: Recognizer | None) -> None:
         st.info(upload.note)
     result = actions.analyse(recognizer, upload.image)
     left, right = st.columns([1, 1.2], gap="medium")
-    left.image(render.preview(upload.image), caption=file.name, width="stretch")
+    left.image(render.preview(upload.image), caption=literal(file.name), width="stretch")
     with right:
         st.html(render.result_html(result, "upload-result", "picture"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
@@ -309,44 +335,6 @@ def upload_ui(recognizer: Recognizer | None) -> None:
             state.upload_saved = saved
             state.upload_round += 1  # a new, empty uploader
             st.rerun()
-
-
-def dataset_ui() -> None:
-    store = DrawingStore()
-    if deleted := st.session_state.pop("deleted", None):
-        st.toast(deleted)
-    counts = store.counts()
-    total = sum(counts.values())
-    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}")
-    st.caption(
-        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change). To teach the model with them: "
-        f"`python -m train --extra-data {store.root} --fine-tune`, then `make export`."
-    )
-    if total == 0:
-        st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was (a digit, or "
-            "“not a digit”) and **Save correction**."
-        )
-        return
-    st.altair_chart(render.counts_chart(counts))
-    st.download_button(
-        "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
-        on_click="ignore", icon=":material/download:",
-    )
-    st.markdown("**Latest**")
-    with st.container(horizontal=True, gap="small"):
-        for example in store.recent(RECENT):
-            with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
-                st.image(thumbnail(str(example.path)), width=80)
-                st.caption(render.example_caption(example))
-                st.button(
-                    "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
-                    on_click=delete_example, args=(store, example.file),
-                )
-
-
-def delete_example(store: DrawingStore, file: str) -> None:
-    st.session_state.deleted = actions.delete_example(store, file).message
 
 
 if __name__ == "__main__":
