@@ -26,23 +26,17 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, layout, render, saved_tabs, viewport
+from app import actions, layout, render, saved_tabs, upload_tab, viewport
 from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
-from app.dataset import LABELS, DrawingStore, label_name
 from app.history import UNDO_DEPTH, StrokeHistory
 from app.live_model import LiveModel
 from app.plain_text import literal
-from app.reading import Reading
 from app.recognizer import Recognizer
+from app.upload_tab import feedback_ui
 
 PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
-CONSENT = (
-    "Saving keeps this drawing and its label on this server, for the operator to review and train "
-    "the next model on. Only you (in this browser tab) and the operator can see it; take it back "
-    "under Your drawings."
-)
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -85,7 +79,7 @@ def main() -> None:
         draw_fragment(live, (recognizer, problem))
     if upload.open:
         with upload:
-            guarded(upload_ui, recognizer)
+            guarded(upload_tab.upload_ui, recognizer)
     if yours.open:
         with yours:
             guarded(saved_tabs.your_drawings_ui)
@@ -274,67 +268,6 @@ def undo_stroke() -> None:
     """Take back the last stroke: a new canvas that starts from the drawing before it."""
     st.session_state.canvas_start = history().undo()
     st.session_state.canvas_round += 1
-
-
-def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str | None:
-    """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
-    confirmation; a refusal is shown here and gives None."""
-    prediction = result.prediction
-    # When the page says "not sure", a bare "Right?" would not say which guess it confirms.
-    confirm = "Right?" if result.status == "ok" else f"It's {prediction.digit}"
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        right = st.button(
-            confirm, key=f"{key}-right", icon=":material/check:",
-            help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
-        )
-        label = st.selectbox(
-            "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
-            format_func=label_name,
-        )
-        correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
-    st.caption(CONSENT)
-    if not (right or correct):
-        return None
-    version = recognizer.card.get("version")
-    label = prediction.digit if right else label
-    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version, session=st.session_state.visitor)
-    if not outcome.ok:
-        st.error(outcome.message)
-        return None
-    return outcome.message
-
-
-def upload_ui(recognizer: Recognizer | None) -> None:
-    state = st.session_state
-    # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
-    # only an icon, without the reason.
-    file = st.file_uploader(
-        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
-        help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
-    )
-    st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
-    if refused := viewport.refused_upload():
-        st.error(actions.too_large(*refused))
-    if confirmation := state.pop("upload_saved", None):
-        st.success(confirmation, icon=":material/check_circle:")
-    if file is None:
-        return
-    upload = actions.read_upload(file.getvalue(), file.name)
-    if upload.error:
-        st.error(upload.error)
-        return
-    if upload.note:
-        st.info(upload.note)
-    result = actions.analyse(recognizer, upload.image)
-    left, right = st.columns([1, 1.2], gap="medium")
-    left.image(render.preview(upload.image), caption=literal(file.name), width="stretch")
-    with right:
-        st.html(render.result_html(result, "upload-result", "picture"))
-        saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
-        if saved:
-            state.upload_saved = saved
-            state.upload_round += 1  # a new, empty uploader
-            st.rerun()
 
 
 if __name__ == "__main__":
