@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from PIL import Image
 from app import store_index as index
 from app.contract import data_dir
 from app.files import atomic_write
+from app.store_example import Example, IndexState, record_of
 from app.store_index import FILE_PATTERN, INDEX_NAME, LABELS, NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, SESSION_PATTERN, label_folder
 from app.store_limits import Limits, SaveRefused
 from app.store_picture import MAX_PIXELS, MAX_SIDE, SAVE_SIDE, confidence_value, digit, label_value, png_bytes
@@ -45,54 +45,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Example:
-    """One saved drawing as recorded in the index; `path` is where its PNG lives."""
-
-    file: str  # relative, forward slashes: "7/20261125T093012.123456Z-ab12cd34ef56.png"
-    label: int
-    predicted: int | None
-    confidence: float | None
-    model_version: str | None
-    time: str  # ISO 8601 UTC, e.g. "2026-11-25T09:30:12.123456Z"
-    root: Path = field(repr=False)
-    session: str | None = None  # the browser session that saved it; None from the command line
-    status: str = "pending"  # "pending" until the operator approves it, then "approved"
-    size: int = field(default=0, compare=False, repr=False)  # bytes of its PNG
-
-    @property
-    def path(self) -> Path:
-        return self.root / self.file
-
-
-class _State:
-    """What the index says so far, read up to `offset`; updated line by line."""
-
-    def __init__(self, inode: int) -> None:
-        self.inode, self.offset, self.lines = inode, 0, 0
-        self.live: dict[str, Example] = {}
-        self.saves: dict[str, int] = {}  # saves ever made by each session (deleting gives none back)
-        self.last: dict[str, str] = {}  # each session's latest save time
-
-    def apply(self, entry: dict, root: Path) -> None:
-        if "deleted" in entry:
-            self.live.pop(entry["deleted"], None)
-        elif "approved" in entry:
-            if entry["approved"] in self.live:
-                self.live[entry["approved"]] = replace(self.live[entry["approved"]], status="approved")
-        else:
-            example = _example(entry, root)
-            self.live[example.file] = example
-            if example.session is not None:
-                self.saves[example.session] = self.saves.get(example.session, 0) + 1
-                self.last[example.session] = example.time
-
-    def used(self, index_size: int) -> int:
-        return index_size + sum(example.size for example in self.live.values())
-
-
 # One parsed index per store folder per process, read on from where it was left.
-_states: dict[Path, _State] = {}
+_states: dict[Path, IndexState] = {}
 _states_lock = threading.Lock()
 
 
@@ -147,7 +101,7 @@ class DrawingStore:
             folder.mkdir(parents=True, exist_ok=True)
             _write_file(png, example.path)
             try:
-                index.append(fd, _record(example))
+                index.append(fd, record_of(example))
             except BaseException:
                 example.path.unlink(missing_ok=True)  # no PNG without its line
                 raise
@@ -235,20 +189,20 @@ class DrawingStore:
         """The same ZIP as one bytes object (for Streamlit's download button, which holds it)."""
         return b"".join(self.zip_chunks(status))
 
-    def _read(self) -> _State:
+    def _read(self) -> IndexState:
         try:
             with index.locked(self.index_path, exclusive=False) as fd:
                 return self._state(fd)
         except FileNotFoundError:
-            return _State(inode=-1)
+            return IndexState(inode=-1)
 
-    def _state(self, fd: int) -> _State:
+    def _state(self, fd: int) -> IndexState:
         """The index's state, reading only lines appended since this process last looked."""
         stat = os.fstat(fd)
         with _states_lock:
             state = _states.get(self.index_path)
             if state is None or state.inode != stat.st_ino or stat.st_size < state.offset:
-                state = _states[self.index_path] = _State(stat.st_ino)
+                state = _states[self.index_path] = IndexState(stat.st_ino)
             if stat.st_size > state.offset:
                 data = os.pread(fd, stat.st_size - state.offset, state.offset)
                 complete = data[: data.rfind(b"\n") + 1]
@@ -272,40 +226,9 @@ class DrawingStore:
         return relative
 
 
-def _example(entry: dict, root: Path) -> Example:
-    """The Example of a save line that store_index has checked."""
-    file = entry["file"]
-    size = entry.get("bytes")
-    if size is None:  # a line from before sizes were recorded
-        try:
-            size = (root / file).stat().st_size
-        except OSError:
-            size = 0
-    confidence = entry.get("confidence")
-    return Example(
-        file, entry["label"], entry.get("predicted"), None if confidence is None else float(confidence),
-        entry.get("model_version"), entry["time"], root, entry.get("session"),
-        entry.get("status", "pending"), size,
-    )
-
-
 def _write_file(data: bytes, path: Path) -> None:
     """Write `path` so that it either does not exist or is complete."""
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
-
-
-def _record(example: Example) -> dict:
-    return {
-        "file": example.file,
-        "label": example.label,
-        "predicted": example.predicted,
-        "confidence": example.confidence,
-        "model_version": example.model_version,
-        "time": example.time,
-        "session": example.session,
-        "status": example.status,
-        "bytes": example.size,
-    }
 
 
 def label_name(label: int) -> str:

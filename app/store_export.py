@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app import store_index as index
+from app.store_example import record_of
 
 EXPORT_PREFIX = ".export-"  # temporary ZIPs beside the store; `check --repair` sweeps stale ones
 
@@ -63,7 +64,7 @@ def _write(store, f, status: str | None) -> int:
         info.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(info, "w", force_zip64=True) as lines:
             for example in kept:
-                lines.write(index.line(_record(example)))
+                lines.write(index.line(record_of(example)))
     return len(kept)
 
 
@@ -72,7 +73,5 @@ def _date(time: str) -> tuple[int, int, int, int, int, int]:
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
-def _record(example) -> dict:
-    from app.dataset import _record
-
-    return _record(example)
+def record_of(example) -> dict:
+    return record_of(example)
