@@ -71,7 +71,3 @@ def _write(store, f, status: str | None) -> int:
 def _date(time: str) -> tuple[int, int, int, int, int, int]:
     moment = index.parse_time(time)
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-
-
-def record_of(example) -> dict:
-    return record_of(example)
