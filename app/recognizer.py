@@ -135,7 +135,7 @@ class Recognizer:
         probabilities = iter(self.probabilities(np.stack(inked)))
         return [EMPTY if x is None else judge(next(probabilities), x) for x in inputs]
 
-    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> "NumberReading":
+    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
         """The number written in one picture, digit by digit (`app.numbers.NumberReading`); `strokes`
         are the canvas's stroke objects (`json_data["objects"]`) when there are any. One digit
         reads exactly as `predict` reads it."""

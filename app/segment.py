@@ -97,7 +97,6 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
     cost = solid[0][None, :] + outside
     came = np.zeros((h, len(centres), w), np.int8)
     pad = np.full((len(centres), 1), np.inf)
-    rows = np.arange(len(centres))[:, None]
     for y in range(1, h):
         options = np.stack([np.hstack([pad, cost[:, :-1]]) + SIDE_STEP, cost, np.hstack([cost[:, 1:], pad]) + SIDE_STEP])
         pick = np.argmin(options, axis=0)
