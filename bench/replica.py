@@ -55,8 +55,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start(data_dir: str, host: str = "127.0.0.1", port: int | None = None, cpus: str | None = None,
-          log_dir: str | None = None, extra: tuple[str, ...] = ()) -> Server:
-    """Start a server and wait until its health check answers."""
+          log_dir: str | None = None, extra: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Server:
+    """Start a server (with `env` added to its environment) and wait until its health check answers."""
     port = port or free_port()
     command = [
         str(APP_PYTHON), "-m", "streamlit", "run", "app/main.py",
@@ -68,7 +68,7 @@ def start(data_dir: str, host: str = "127.0.0.1", port: int | None = None, cpus:
         command = ["taskset", "-c", cpus, *command]
     log = Path(tempfile.mkstemp(prefix=f"app-{port}-", suffix=".log", dir=log_dir)[1])
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ, **{DATA_ENV: data_dir}),
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dict(os.environ, **(env or {}), **{DATA_ENV: data_dir}),
                                    stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://{host}:{port}", process, log)
     started = time.monotonic()

@@ -35,10 +35,11 @@ def saved_files(data_dir: str) -> set[str]:
     return {str(p.relative_to(data_dir)) for p in Path(data_dir).glob("*/*.png")}
 
 
-def run(users: int = 20, hosts: int = 8, seconds: float = 40, kill_at: float = 15, interval: float = 2.0, drawings=None) -> dict:
+def run(users: int = 20, hosts: int = 8, seconds: float = 40, kill_at: float = 15, interval: float = 2.0, drawings=None,
+        env: dict[str, str] | None = None) -> dict:
     drawings = drawings or mnist_drawings(load.DRAWINGS)
     data_dir = tempfile.mkdtemp(prefix="scaleout-drawings-")
-    apps = [replica.start(data_dir), replica.start(data_dir)]
+    apps = [replica.start(data_dir, env=env), replica.start(data_dir, env=env)]
     upstreams = {a.url.removeprefix("http://"): a for a in apps}
     try:
         with proxy.nginx(list(upstreams)) as nginx:

@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+from app.contract import SAVE_INTERVAL_ENV
 from bench import load, replica, visitor
 from bench.browser import free_port
 from bench.drawing import mnist_drawings
@@ -25,7 +26,9 @@ PROJECT_ROOT = replica.PROJECT_ROOT
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("drawings")
-    with replica.replica(str(data_dir)) as server:
+    # These visitors draw a stroke every fraction of a second; the page allows one save a
+    # second per session (app/store_limits.py), which visitors at a person's pace never meet.
+    with replica.replica(str(data_dir), env={SAVE_INTERVAL_ENV: "0"}) as server:
         yield server, data_dir
 
 
