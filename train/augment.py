@@ -61,24 +61,10 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         height = (box[3] - box[1]) if box else size
         ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
         big = redraw(big, width=ratio * height, blur=rng.uniform(0.5, 1.2))
-    angle = math.radians(rng.uniform(-MAX_ROTATION, MAX_ROTATION))
-    shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR)
-    sx, sy = rng.uniform(*SCALE_RANGE, size=2)
-    # Forward map: scale, shear, rotate about the centre; PIL wants the inverse.
-    cos, sin = math.cos(angle), math.sin(angle)
-    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
-    inverse = np.linalg.inv(forward)
-    c = size / 2
-    pad = size // 2  # warp onto a larger field so nothing is cut off
-    field = Image.new("L", (size + 2 * pad, size + 2 * pad))
-    field.paste(big, (pad, pad))
-    cc = c + pad
-    offset = np.array([cc, cc]) - inverse @ np.array([cc, cc])
-    coeffs = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
-    warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
+    warped = affine(big, rng)
 
     if rng.random() < ELASTIC_SHARE:
-        warped = _elastic(warped, rng, scale=size / 28)
+        warped = elastic(warped, rng, scale=size / 28)
     if PEN_SHARE <= stroke < 0.6:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
         warped = warped.filter(ImageFilter.MaxFilter(rng.choice([3, 5, 7, 9, 11])))
     elif 0.6 <= stroke < 0.75:
@@ -87,6 +73,28 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             warped = thinner
     out = to_model_input(warped)
     return _to_uint8(out) if out is not None else normalise(digit[None])[0]
+
+
+def affine(big: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """`big` (square, 'L') rotated, sheared and unevenly scaled about its centre at random,
+    onto a field twice its size so that nothing is cut off."""
+    angle = math.radians(rng.uniform(-MAX_ROTATION, MAX_ROTATION))
+    shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR)
+    sx, sy = rng.uniform(*SCALE_RANGE, size=2)
+    # Forward map: scale, shear, rotate about the centre; PIL wants the inverse.
+    cos, sin = math.cos(angle), math.sin(angle)
+    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
+    inverse = np.linalg.inv(forward)
+    size = big.width
+    c = size / 2
+    pad = size // 2  # warp onto a larger field so nothing is cut off
+    field = Image.new("L", (size + 2 * pad, size + 2 * pad))
+    field.paste(big, (pad, pad))
+    cc = c + pad
+    offset = np.array([cc, cc]) - inverse @ np.array([cc, cc])
+    coeffs = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
+    warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
+    return warped
 
 
 def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
@@ -209,7 +217,7 @@ def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int) -> np.n
     return np.stack([augment_one(im, rng) for im in images])
 
 
-def _elastic(image: Image.Image, rng: np.random.Generator, scale: float) -> Image.Image:
+def elastic(image: Image.Image, rng: np.random.Generator, scale: float) -> Image.Image:
     """The strokes wobbled by a smooth random displacement field, as a hand wobbles: random
     offsets on a coarse grid, interpolated bicubically to every pixel (`scale` pixels per MNIST
     pixel), then the picture resampled bilinearly along them."""
