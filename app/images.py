@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import re
 import threading
@@ -27,13 +28,13 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-from app.preprocess import shrunk
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a phone photo is a few MB; the page's upload limit is 10 MB
 MAX_PIXELS = 50_000_000  # a 50-megapixel camera; more is a mistake or a decompression bomb
 WORK_SIDE = 1024  # larger pictures are averaged down to this side (JPEGs decoded at a reduced scale)
+BAND_ROWS = 64  # output rows made at a time when a picture with alpha is averaged down
 LARGE_DECODE_PIXELS = 4 * WORK_SIDE * WORK_SIDE  # decoding more than this holds a process-wide lock
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")  # phones' MPO files open as JPEG
 FORMAT_NAMES = "PNG, JPEG, GIF, BMP, WebP or TIFF"
@@ -97,6 +98,71 @@ def open_image(source: bytes | bytearray | memoryview | str | os.PathLike | Bina
         image = image.convert("RGB")
     image.info["frames"] = frames
     return image
+
+
+def bounded(image: Image.Image | np.ndarray, side: int) -> Image.Image:
+    """Any picture as one to read: a PIL image (an array becomes one), upright as the camera
+    meant it (EXIF), averaged down to at most `side` pixels on its longest side (JPEGs decoded
+    at a reduced scale). Raises ValueError for arrays of another shape or type, or no pixels."""
+    if isinstance(image, np.ndarray):
+        image = _array_to_image(image)
+    if not isinstance(image, Image.Image):
+        raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
+    if image.width < 1 or image.height < 1:
+        raise ValueError(f"image has no pixels ({image.width}x{image.height})")
+    if image.format in ("JPEG", "MPO", "TIFF"):
+        image = ImageOps.exif_transpose(image)  # phones store photos sideways plus a flag
+    if max(image.size) > side:
+        image.draft("RGB", (side, side))
+        image = shrunk(image, side)
+    return image
+
+
+def shrunk(image: Image.Image, side: int) -> Image.Image:
+    """A new image that fits in side x side, every pixel of `image` averaged in (a box filter:
+    a thin stroke fades but is never skipped). Palette, 1-bit and 16-bit pictures first become
+    the grey (with alpha if transparent) or 32-bit grey they show: Pillow averages only those."""
+    if image.mode in ("1", "P", "PA"):
+        transparent = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("LA" if transparent else "L")
+    elif image.mode.startswith("I;16"):
+        image = image.convert("I")
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if image.mode not in ("LA", "RGBA"):
+        return image.resize(size, Image.Resampling.BOX)
+    # Pillow averages these through a premultiplied copy of the whole picture (196 MB more at
+    # 49 megapixels): a band of rows at a time, that copy is only the band's.
+    out = Image.new(image.mode, size)
+    rows = image.height / size[1]  # picture rows per output row
+    for top in range(0, size[1], BAND_ROWS):
+        bottom = min(top + BAND_ROWS, size[1])
+        first, last = top * rows, bottom * rows
+        band = image.crop((0, math.floor(first), image.width, math.ceil(last)))
+        box = (0, first - math.floor(first), image.width, last - math.floor(first))
+        out.paste(band.resize((size[0], bottom - top), Image.Resampling.BOX, box=box), (0, top))
+    return out
+
+
+def eight_bit_grey(image: Image.Image) -> Image.Image:
+    """A 16- or 32-bit grey image ('I', 'I;16', 'F') as 8-bit 'L', its value range stretched
+    onto 0..255. Values that all fit in 0..255 are 8-bit data in a wider container and are
+    kept as they are (a 16-bit reading would be all black)."""
+    values = np.asarray(image.convert("F") if image.mode != "F" else image, dtype=np.float32)
+    top = 65535.0 if values.max() > 255 else 255.0
+    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    if array.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 array, got dtype {array.dtype}")
+    if array.ndim == 2:
+        return Image.fromarray(array, "L")
+    if array.ndim == 3 and array.shape[2] in (3, 4):
+        return Image.fromarray(np.ascontiguousarray(array), "RGB" if array.shape[2] == 3 else "RGBA")
+    raise ValueError(f"expected an array shaped HxW, HxWx3 or HxWx4, got {array.shape}")
 
 
 def frames_note(image: Image.Image) -> str | None:

@@ -2,12 +2,12 @@
 
     $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
 
-Layout and wording only: what it shows comes from app/views.py. One model per file per process
+Layout and wording only: what it shows comes from app/render.py, what it does from
+app/actions.py, the stroke history from app/history.py. One model per file per process
 (`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
 the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
 it), $DIGITS_DATA_DIR at another drawings folder. The Draw tab is a fragment, so a stroke
-reruns only it; our own work per stroke is about 4 ms (decode, predict, the occlusion map, the
-HTML), most of it the occlusion map.
+reruns only it.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit_drawable_canvas import st_canvas  # noqa: E402
 
-from app import views  # noqa: E402
+from app import actions, render  # noqa: E402
 from app.contract import model_paths  # noqa: E402
 from app.dataset import DrawingStore  # noqa: E402
+from app.history import UNDO_DEPTH, StrokeHistory  # noqa: E402
 from app.live_model import LiveModel  # noqa: E402
+from app.reading import Reading  # noqa: E402
 from app.recognizer import Recognizer  # noqa: E402
 
 CANVAS_SIDE = 280  # pixels; fits a phone held upright
 RECENT = 24  # examples shown in the dataset tab
-UNDO_DEPTH = 20  # strokes Undo can take back (each kept picture is 300 KB of session memory)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
@@ -47,7 +48,7 @@ def live_model(path: str) -> LiveModel:
 @st.cache_data(show_spinner=False, max_entries=1024)
 def thumbnail(path: str) -> bytes:
     # Saved drawings never change (a new name for each), so the path is a safe key.
-    return views.thumbnail(path)
+    return render.thumbnail(path)
 
 
 def main() -> None:
@@ -88,13 +89,13 @@ def guarded(ui, *args):
         return None
 
 
-def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views.Scheme, int]:
+def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], render.Scheme, int]:
     """Settings and the model card; returns the chosen model file's LiveModel, what it serves now
     (recognizer, problem), pen colours and width."""
     paths = model_paths()
     with st.sidebar:
         st.markdown("### Pen")
-        scheme = st.radio("Colours", list(views.SCHEMES), key="scheme", label_visibility="collapsed")
+        scheme = st.radio("Colours", list(render.SCHEMES), key="scheme", label_visibility="collapsed")
         pen = st.slider("Pen width", min_value=8, max_value=40, value=20, step=2, key="pen")
 
         st.markdown("### Model")
@@ -107,16 +108,16 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], views
         live = live_model(str(paths[precision]))
         recognizer, problem = live.current()
         if recognizer is not None:
-            st.markdown(views.card_html(recognizer.card), unsafe_allow_html=True)
+            st.markdown(render.card_html(recognizer.card), unsafe_allow_html=True)
             if problem:
                 st.warning(problem)
         else:
             st.caption("No model loaded.")
-    return live, (recognizer, problem), views.SCHEMES[scheme], pen
+    return live, (recognizer, problem), render.SCHEMES[scheme], pen
 
 
 @st.fragment
-def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], scheme: views.Scheme, pen: int) -> None:
+def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], scheme: render.Scheme, pen: int) -> None:
     """The Draw tab, rerun on its own after each stroke (a fragment): the sidebar, the title and
     the tabs stay as they are, which keeps stroke -> answer short. When the model has changed
     since the whole page last ran (a new export), the whole page reruns, so that the model card
@@ -126,7 +127,7 @@ def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], 
     guarded(draw_ui, shown[0], scheme, pen)
 
 
-def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> None:
+def draw_ui(recognizer: Recognizer | None, scheme: render.Scheme, pen: int) -> None:
     state = st.session_state
     left, right = st.columns([1, 1.55], gap="medium")
     with left:
@@ -149,8 +150,8 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
     with right:
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
-        result = views.analyse(recognizer, image)
-        st.html(views.result_html(result, "digit-result", "drawing"))
+        result = actions.analyse(recognizer, image)
+        st.html(render.result_html(result, "digit-result", "drawing"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved
@@ -158,48 +159,32 @@ def draw_ui(recognizer: Recognizer | None, scheme: views.Scheme, pen: int) -> No
             st.rerun()
 
 
-def _strokes(drawing: dict) -> int:
-    return len(drawing.get("objects") or [])
+def history() -> StrokeHistory:
+    """This session's strokes (kept across reruns, one history per session)."""
+    return st.session_state.setdefault("history", StrokeHistory(UNDO_DEPTH))
 
 
 def current_drawing(canvas) -> tuple:
-    """The canvas picture to read, and how many strokes it has.
-
-    The canvas reports its picture and its strokes (`json_data`) after every stroke; the page
-    keeps each report in `drawing_history`, one per stroke count, so Undo can go back to the
-    one before. A canvas that Undo has just remade shows the earlier strokes but reports
-    nothing until the next stroke (no picture, its starting strokes as `json_data`): until
-    then the page reads the kept picture.
-    """
-    state = st.session_state
-    history = state.setdefault("drawing_history", [])
-    if canvas.image_data is not None:
-        count = _strokes(canvas.json_data or {})
-        kept = [h for h in history if _strokes(h[0]) < count][-(UNDO_DEPTH - 1) :]
-        state.drawing_history = history = kept + [(canvas.json_data, canvas.image_data)]
-    if not history:
-        return None, 0
-    drawing, image = history[-1]
-    return image, _strokes(drawing)
+    """The canvas picture to read, and how many strokes it has (see app/history.py)."""
+    strokes = history()
+    strokes.record(canvas.json_data, canvas.image_data)
+    return strokes.current()
 
 
 def clear_canvas() -> None:
     # A new key gives a new, empty canvas.
     st.session_state.canvas_start = None
-    st.session_state.drawing_history = []
+    history().clear()
     st.session_state.canvas_round += 1
 
 
 def undo_stroke() -> None:
     """Take back the last stroke: a new canvas that starts from the drawing before it."""
-    state = st.session_state
-    history = state.get("drawing_history") or []
-    state.drawing_history = history = history[:-1]
-    state.canvas_start = history[-1][0] if history else None
-    state.canvas_round += 1
+    st.session_state.canvas_start = history().undo()
+    st.session_state.canvas_round += 1
 
 
-def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -> str | None:
+def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str | None:
     """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
     confirmation; a refusal is shown here and gives None."""
     prediction = result.prediction
@@ -218,11 +203,11 @@ def feedback_ui(key: str, image, result: views.Result, recognizer: Recognizer) -
         return None
     version = recognizer.card.get("version")
     label = prediction.digit if right else label
-    ok, message = views.save_feedback(DrawingStore(), image, label, prediction, version)
-    if not ok:
-        st.error(message)
+    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version)
+    if not outcome.ok:
+        st.error(outcome.message)
         return None
-    return message
+    return outcome.message
 
 
 def upload_ui(recognizer: Recognizer | None) -> None:
@@ -235,17 +220,17 @@ def upload_ui(recognizer: Recognizer | None) -> None:
         st.success(confirmation, icon=":material/check_circle:")
     if file is None:
         return
-    upload = views.read_upload(file.getvalue(), file.name)
+    upload = actions.read_upload(file.getvalue(), file.name)
     if upload.error:
         st.error(upload.error)
         return
     if upload.note:
         st.info(upload.note)
-    result = views.analyse(recognizer, upload.image)
+    result = actions.analyse(recognizer, upload.image)
     left, right = st.columns([1, 1.2], gap="medium")
-    left.image(views.preview(upload.image), caption=file.name, width="stretch")
+    left.image(render.preview(upload.image), caption=file.name, width="stretch")
     with right:
-        st.html(views.result_html(result, "upload-result", "picture"))
+        st.html(render.result_html(result, "upload-result", "picture"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
         if saved:
             state.upload_saved = saved
@@ -269,7 +254,7 @@ def dataset_ui() -> None:
             "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
         )
         return
-    st.altair_chart(views.counts_chart(counts))
+    st.altair_chart(render.counts_chart(counts))
     st.download_button(
         "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
         on_click="ignore", icon=":material/download:",
@@ -279,7 +264,7 @@ def dataset_ui() -> None:
         for example in store.recent(RECENT):
             with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
                 st.image(thumbnail(str(example.path)), width=80)
-                st.caption(views.example_caption(example))
+                st.caption(render.example_caption(example))
                 st.button(
                     "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
                     on_click=delete_example, args=(store, example.file),
@@ -287,7 +272,7 @@ def dataset_ui() -> None:
 
 
 def delete_example(store: DrawingStore, file: str) -> None:
-    st.session_state.deleted = views.delete_example(store, file)
+    st.session_state.deleted = actions.delete_example(store, file).message
 
 
 if __name__ == "__main__":

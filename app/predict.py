@@ -21,69 +21,59 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from PIL import Image
 
 from app.images import ImageError, frames_note, open_image
-from app.recognizer import ModelError, Prediction, Recognizer
+from app.reading import Reading, Status, percent
+from app.recognizer import ModelError, Recognizer
 
 BATCH_SIZE = 64  # pictures per model call
 BATCH_PIXELS = 64_000_000  # decoded pixels held at once, so many large photos do not fill memory
 
 
-@dataclass(frozen=True)
-class Result:
-    """What became of one file: a prediction, or the reason it could not be read."""
-
-    file: str
-    prediction: Prediction | None  # None when the file could not be read
-    message: str | None  # the reason for an error, or a note (frames) alongside a prediction
-
-    @property
-    def status(self) -> str:
-        return "error" if self.prediction is None else self.prediction.status
-
-    def verdict(self) -> str:
-        """What was read, without the file name: `7 (99.8 %)`, `not sure — 4 (52 %) or 9 (40 %)`,
-        `empty — no ink found` or `error — <reason>`."""
-        p = self.prediction
-        if p is None:
-            return f"error — {self.message}"
-        if p.status == "empty":
-            return "empty — no ink found"
-        if p.status == "uncertain":
-            (first, p1), (second, p2) = p.top2
-            return f"not sure — {first} ({100 * p1:.0f} %) or {second} ({100 * p2:.0f} %)"
-        # One decimal would round 99.97 % up to a certainty the model does not have.
-        shown = ">99.9" if p.confidence > 0.999 else f"{100 * p.confidence:.1f}"
-        return f"{p.digit} ({shown} %)"
-
-    def line(self) -> str:
-        """The human line, e.g. `seven.png: 7 (99.8 %)`."""
-        note = f" — note: {self.message}" if self.prediction is not None and self.message else ""
-        return f"{self.file}: {self.verdict()}{note}"
-
-    def record(self) -> dict:
-        """The JSON object: file, digit, confidence, probabilities, status, message (null when
-        the digit is read with confidence and there is nothing to note)."""
-        p = self.prediction
-        message = self.message
-        if p is not None and p.status != "ok":
-            own = self.verdict().replace(" — ", ": ", 1)
-            message = own if message is None else f"{own}; {message}"
-        return {
-            "file": self.file,
-            "digit": None if p is None else p.digit,
-            "confidence": None if p is None or p.confidence is None else round(p.confidence, 6),
-            "probabilities": None if p is None or p.probabilities is None else [round(v, 6) for v in p.probabilities],
-            "status": self.status,
-            "message": message,
-        }
+def verdict(reading: Reading) -> str:
+    """What was read, without the file name: `7 (99.8 %)`, `not sure — 4 (52 %) or 9 (40 %)`,
+    `empty — no ink found` or `error — <reason>`."""
+    p = reading.prediction
+    if p is None:
+        return f"error — {reading.message}"
+    if p.status == Status.EMPTY:
+        return "empty — no ink found"
+    if p.status == Status.UNCERTAIN:
+        (first, p1), (second, p2) = p.top2
+        return f"not sure — {first} ({100 * p1:.0f} %) or {second} ({100 * p2:.0f} %)"
+    # One decimal would round 99.97 % up to a certainty the model does not have.
+    return f"{p.digit} ({percent(p.confidence)})"
 
 
-def read_files(recognizer: Recognizer, files: Sequence[str]) -> Iterator[Result]:
-    """One Result per file, in order; pictures are decoded a batch at a time and predicted together."""
+def line(file: str, reading: Reading) -> str:
+    """The human line, e.g. `seven.png: 7 (99.8 %)`."""
+    note = f" — note: {reading.message}" if reading.prediction is not None and reading.message else ""
+    return f"{file}: {verdict(reading)}{note}"
+
+
+def record(file: str, reading: Reading) -> dict:
+    """The JSON object: file, digit, confidence, probabilities, status, message (null when the
+    digit is read with confidence and there is nothing to note)."""
+    p = reading.prediction
+    message = reading.message
+    if p is not None and p.status != Status.OK:
+        own = verdict(reading).replace(" — ", ": ", 1)
+        message = own if message is None else f"{own}; {message}"
+    return {
+        "file": file,
+        "digit": None if p is None else p.digit,
+        "confidence": None if p is None or p.confidence is None else round(p.confidence, 6),
+        "probabilities": None if p is None or p.probabilities is None else [round(v, 6) for v in p.probabilities],
+        "status": reading.status,
+        "message": message,
+    }
+
+
+def read_files(recognizer: Recognizer, files: Sequence[str]) -> Iterator[tuple[str, Reading]]:
+    """(file, Reading) for each file, in order; pictures are decoded a batch at a time and
+    predicted together. A file that cannot be read is a Reading with status "error"."""
     pending: list[tuple[str, Image.Image | None, str | None]] = []
     pixels = 0
     for file in files:
@@ -101,28 +91,26 @@ def read_files(recognizer: Recognizer, files: Sequence[str]) -> Iterator[Result]
     yield from _predict(recognizer, pending)
 
 
-def _predict(recognizer: Recognizer, pending: list) -> Iterator[Result]:
+def _predict(recognizer: Recognizer, pending: list) -> Iterator[tuple[str, Reading]]:
     images = [image for _, image, _ in pending if image is not None]
     try:
-        predictions = iter(recognizer.predict_batch(images))
+        readings = iter([Reading(p.status, p) for p in recognizer.predict_batch(images)])
     except Exception:
-        predictions = iter([_predict_one(recognizer, image) for image in images])  # find the one at fault
+        readings = iter([_predict_one(recognizer, image) for image in images])  # find the one at fault
     for file, image, message in pending:
         if image is None:
-            yield Result(file, None, message)
+            yield file, Reading(Status.ERROR, message=message)
             continue
-        prediction = next(predictions)
-        if isinstance(prediction, str):
-            yield Result(file, None, prediction)
-        else:
-            yield Result(file, prediction, message)
+        reading = next(readings)
+        yield file, reading if reading.status == Status.ERROR else Reading(reading.status, reading.prediction, message=message)
 
 
-def _predict_one(recognizer: Recognizer, image: Image.Image) -> Prediction | str:
+def _predict_one(recognizer: Recognizer, image: Image.Image) -> Reading:
     try:
-        return recognizer.predict(image)
+        prediction = recognizer.predict(image)
     except Exception as exc:
-        return f"the picture could not be read as a digit ({type(exc).__name__}: {exc})"
+        return Reading(Status.ERROR, message=f"the picture could not be read as a digit ({type(exc).__name__}: {exc})")
+    return Reading(prediction.status, prediction)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,9 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     failed = False
-    for result in read_files(recognizer, args.images):
-        failed |= result.prediction is None
-        print(json.dumps(result.record()) if args.json else result.line(), flush=True)
+    for file, reading in read_files(recognizer, args.images):
+        failed |= reading.status == Status.ERROR
+        print(json.dumps(record(file, reading)) if args.json else line(file, reading), flush=True)
     return 1 if failed else 0
 
 

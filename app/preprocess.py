@@ -13,15 +13,13 @@ Pillow and NumPy only (no OpenCV); a 280x280 canvas takes well under a milliseco
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
+from app.images import bounded, eight_bit_grey
 
 WORK_SIZE = 512  # larger pictures are reduced to this longest side before anything else
-BAND_ROWS = 64  # output rows made at a time when a picture with alpha is reduced
 STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
 TARGET_STROKE = 2.0  # typical MNIST stroke width in pixels of the 28x28 field
 MIN_CONTRAST = 0.12  # ink must differ from the background by this fraction of the range
@@ -56,18 +54,7 @@ def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
 def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None]:
     """8-bit luminance, and the background value when it is known (transparent pictures: the
     drawing is cropped to its opaque part and laid on a backdrop that contrasts with it)."""
-    if isinstance(image, np.ndarray):
-        image = _array_to_image(image)
-    if not isinstance(image, Image.Image):
-        raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
-    if image.width < 1 or image.height < 1:
-        raise ValueError(f"image has no pixels ({image.width}x{image.height})")
-    if image.format == "JPEG" or image.format == "TIFF" or image.format == "MPO":
-        image = ImageOps.exif_transpose(image)  # phone photos are stored sideways plus a flag
-    if max(image.size) > WORK_SIZE:
-        image.draft("RGB", (WORK_SIZE, WORK_SIZE))  # JPEGs decode at a reduced scale
-        image = shrunk(image, WORK_SIZE)
-
+    image = bounded(image, WORK_SIZE)
     mode = image.mode
     if mode.startswith("I") or mode == "F":
         return eight_bit_grey(image), None
@@ -88,53 +75,6 @@ def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
     backdrop = 255 if mean_drawn < 128 else 0
     return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop
-
-
-def shrunk(image: Image.Image, side: int) -> Image.Image:
-    """A new image that fits in side x side, every pixel of `image` averaged in (a box filter:
-    a thin stroke fades but is never skipped). Palette, 1-bit and 16-bit pictures first become
-    the grey (with alpha if transparent) or 32-bit grey they show: Pillow averages only those."""
-    if image.mode in ("1", "P", "PA"):
-        transparent = image.mode == "PA" or "transparency" in image.info
-        image = image.convert("LA" if transparent else "L")
-    elif image.mode.startswith("I;16"):
-        image = image.convert("I")
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    if image.mode not in ("LA", "RGBA"):
-        return image.resize(size, Image.Resampling.BOX)
-    # Pillow averages these through a premultiplied copy of the whole picture (196 MB more at
-    # 49 megapixels): a band of rows at a time, that copy is only the band's.
-    out = Image.new(image.mode, size)
-    rows = image.height / size[1]  # picture rows per output row
-    for top in range(0, size[1], BAND_ROWS):
-        bottom = min(top + BAND_ROWS, size[1])
-        first, last = top * rows, bottom * rows
-        band = image.crop((0, math.floor(first), image.width, math.ceil(last)))
-        box = (0, first - math.floor(first), image.width, last - math.floor(first))
-        out.paste(band.resize((size[0], bottom - top), Image.Resampling.BOX, box=box), (0, top))
-    return out
-
-
-def eight_bit_grey(image: Image.Image) -> Image.Image:
-    """A 16- or 32-bit grey image ('I', 'I;16', 'F') as 8-bit 'L', its value range stretched
-    onto 0..255. Values that all fit in 0..255 are 8-bit data in a wider container and are
-    kept as they are (a 16-bit reading would be all black)."""
-    values = np.asarray(image.convert("F") if image.mode != "F" else image, dtype=np.float32)
-    top = 65535.0 if values.max() > 255 else 255.0
-    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
-
-
-def _array_to_image(array: np.ndarray) -> Image.Image:
-    if array.dtype == np.bool_:
-        array = array.astype(np.uint8) * 255
-    if array.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 array, got dtype {array.dtype}")
-    if array.ndim == 2:
-        return Image.fromarray(array, "L")
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        return Image.fromarray(np.ascontiguousarray(array), "RGB" if array.shape[2] == 3 else "RGBA")
-    raise ValueError(f"expected an array shaped HxW, HxWx3 or HxWx4, got {array.shape}")
 
 
 def _canvas_ink(gray: Image.Image, background: int) -> np.ndarray | None:

@@ -25,6 +25,7 @@ from PIL import Image
 
 from app.contract import DEFAULT_MODEL, IMAGE_SIZE, INPUT_NAME, MAKE_MODEL, NUM_CLASSES, OUTPUT_NAME, as_model_batch, project_path
 from app.preprocess import to_model_input
+from app.reading import Status
 
 # "ok" needs both: the top digit this probable, and this far ahead of the runner-up. The model
 # was taught to spread its probabilities over all ten digits for things that are not a digit
@@ -54,7 +55,7 @@ class Prediction:
     digit: int | None
     confidence: float | None
     probabilities: tuple[float, ...] | None
-    status: str
+    status: Status
     model_input: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -66,7 +67,7 @@ class Prediction:
         return tuple((d, self.probabilities[d]) for d in order[:2])
 
 
-EMPTY = Prediction(digit=None, confidence=None, probabilities=None, status="empty")
+EMPTY = Prediction(digit=None, confidence=None, probabilities=None, status=Status.EMPTY)
 
 
 class Recognizer:
@@ -166,7 +167,7 @@ def _judge(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:
     runner_up = max(v for d, v in enumerate(values) if d != digit)
     ink = float(np.count_nonzero(model_input > 0.5)) / model_input.size
     sure = confidence >= CONFIDENCE_THRESHOLD and confidence - runner_up >= MARGIN_THRESHOLD and ink <= MAX_INK_FRACTION
-    return Prediction(digit, confidence, values, "ok" if sure else "uncertain", model_input)
+    return Prediction(digit, confidence, values, Status.OK if sure else Status.UNCERTAIN, model_input)
 
 
 def _check_contract(session: ort.InferenceSession, path: Path) -> None:

@@ -1,8 +1,8 @@
-"""The page (app/main.py) and what it shows (app/views.py).
+"""The page (app/main.py), what it shows (app/render.py) and what it does (app/actions.py).
 
 AppTest runs the page in-process without a browser; it cannot draw on the canvas component, so
 the drawing tests put a stand-in `st_canvas` that returns a picture, and uploads are tested
-through `views.read_upload`, the function the Upload tab calls. The real browser is
+through `actions.read_upload`, the function the Upload tab calls. The real browser is
 tests/app's Playwright suite.
 """
 
@@ -19,9 +19,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from app import views
+from app import actions, render
 from app.contract import model_paths
 from app.dataset import DrawingStore
+from app.reading import Reading, Status, percent
 from app.recognizer import Prediction, Recognizer
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
@@ -307,7 +308,7 @@ def huge_header_png(width: int = 20000, height: int = 20000) -> bytes:
     ids=["zero bytes", "text renamed .png", "huge header", "truncated"],
 )
 def test_upload_fail(data, message):
-    upload = views.read_upload(data, "digit.png")
+    upload = actions.read_upload(data, "digit.png")
     assert upload.image is None
     assert message in upload.error and upload.error.startswith("digit.png")
 
@@ -335,41 +336,41 @@ def test_upload(recognizer, seven, kind):
         "tiff": lambda: png_bytes(photo, format="TIFF"),
         "rgba png": lambda: png_bytes(photo.convert("RGBA"), format="PNG"),
     }[kind]()
-    upload = views.read_upload(data, "seven")
+    upload = actions.read_upload(data, "seven")
     assert upload.error is None and upload.note is None
-    result = views.analyse(recognizer, upload.image)
+    result = actions.analyse(recognizer, upload.image)
     assert (result.status, result.digit) == ("ok", 7)
-    assert 'class="upload-result"' in views.result_html(result, "upload-result", "picture")
-    assert views.preview(upload.image).mode in ("L", "RGB", "RGBA")
+    assert 'class="upload-result"' in render.result_html(result, "upload-result", "picture")
+    assert render.preview(upload.image).mode in ("L", "RGB", "RGBA")
 
 
 def test_preview_of_8_bit_values_in_a_16_bit_file(seven):
     grey = photo_of(seven).convert("L")
     wide = Image.fromarray(np.asarray(grey).astype(np.uint16))
     assert wide.mode == "I;16"
-    assert np.array_equal(np.asarray(views.preview(wide)), np.asarray(views.preview(grey)))
+    assert np.array_equal(np.asarray(render.preview(wide)), np.asarray(render.preview(grey)))
 
 
 def test_upload_animated_gif(recognizer, seven):
     frames = [photo_of(seven).convert("RGB")] + [Image.new("RGB", (140, 140), c) for c in ("red", "blue")]
     data = png_bytes(frames[0], format="GIF", save_all=True, append_images=frames[1:], duration=100)
-    upload = views.read_upload(data, "seven.gif")
+    upload = actions.read_upload(data, "seven.gif")
     assert upload.note == "seven.gif: it has 3 frames; the first one was used."
-    assert views.analyse(recognizer, upload.image).digit == 7
+    assert actions.analyse(recognizer, upload.image).digit == 7
 
 
 def test_upload_one_pixel(recognizer):
-    upload = views.read_upload(png_bytes(Image.new("RGB", (1, 1), "white"), format="PNG"), "dot.png")
+    upload = actions.read_upload(png_bytes(Image.new("RGB", (1, 1), "white"), format="PNG"), "dot.png")
     assert upload.error is None
-    result = views.analyse(recognizer, upload.image)
+    result = actions.analyse(recognizer, upload.image)
     assert result.status == "empty"
-    html = views.result_html(result, "upload-result", "picture")
+    html = render.result_html(result, "upload-result", "picture")
     assert 'data-status="empty" data-digit="" data-confidence=""' in html and "No digit found" in html
 
 
 def test_result_html_ok(recognizer, seven):
-    result = views.analyse(recognizer, canvas_of(seven))
-    html = views.result_html(result)
+    result = actions.analyse(recognizer, canvas_of(seven))
+    html = render.result_html(result)
     attributes = f'data-status="ok" data-digit="7" data-confidence="{result.confidence:.4f}"'
     assert html.startswith(f'<div class="digit-result" {attributes}>')
     assert html.count('class="dr-col') == 10 and html.count("dr-top") == 1
@@ -379,31 +380,31 @@ def test_result_html_ok(recognizer, seven):
 def test_result_html_uncertain():
     probabilities = (0.0, 0.0, 0.0, 0.0, 0.11, 0.0, 0.0, 0.0, 0.48, 0.41)
     prediction = Prediction(8, 0.48, probabilities, "uncertain", np.zeros((28, 28), np.float32))
-    html = views.result_html(views.Result("uncertain", prediction, np.zeros((28, 28), np.float32)))
+    html = render.result_html(Reading(Status.UNCERTAIN, prediction, np.zeros((28, 28), np.float32)))
     assert 'data-status="uncertain" data-digit="8" data-confidence="0.4800"' in html
     assert "Not sure" in html and "Maybe an <b>8</b> (48.0 %) or a <b>9</b> (41.0 %)." in html
 
 
 def test_result_html_empty_and_error():
-    assert "Draw a digit" in views.result_html(views.Result("empty"))
-    html = views.result_html(views.Result("error", message="No model loaded."))
+    assert "Draw a digit" in render.result_html(Reading(Status.EMPTY))
+    html = render.result_html(Reading(Status.ERROR, message="No model loaded."))
     assert 'data-status="error" data-digit="" data-confidence=""' in html and "No model loaded." in html
 
 
 def test_analyse_untouched_canvas(recognizer):
-    assert views.analyse(recognizer, None).status == "empty"
-    assert views.analyse(None, None) == views.Result("error", message="No model loaded.")
+    assert actions.analyse(recognizer, None).status == "empty"
+    assert actions.analyse(None, None) == Reading(Status.ERROR, message="No model loaded.")
     blank = np.full((280, 280, 4), 255, np.uint8)
-    assert views.analyse(recognizer, blank).status == "empty"
+    assert actions.analyse(recognizer, blank).status == "empty"
 
 
 def test_pictures(recognizer, seven):
-    result = views.analyse(recognizer, canvas_of(seven))
-    shown = views.input_picture(result.prediction.model_input)
+    result = actions.analyse(recognizer, canvas_of(seven))
+    shown = render.input_picture(result.prediction.model_input)
     assert shown.size == (112, 112) and shown.mode == "L"
     # Nearest-neighbour: every 4x4 block is one model pixel.
     assert np.array_equal(np.asarray(shown)[::4, ::4], np.rint(result.prediction.model_input * 255))
-    why = np.asarray(views.evidence_picture(result.prediction.model_input, result.evidence))
+    why = np.asarray(render.evidence_picture(result.prediction.model_input, result.evidence))
     assert why.shape == (112, 112, 3)
     strongest = np.unravel_index(np.argmax(result.evidence), result.evidence.shape)
     r, g, b = why[strongest[0] * 4, strongest[1] * 4]
@@ -413,8 +414,8 @@ def test_pictures(recognizer, seven):
 def test_save_feedback(data_dir, seven):
     store = DrawingStore(data_dir)
     prediction = Prediction(7, 0.99, (0.0,) * 7 + (0.99,) + (0.0,) * 2, "ok")
-    ok, message = views.save_feedback(store, canvas_of(seven), 7, prediction, "v1")
-    assert ok and message.startswith("Saved as 7")
+    outcome = actions.save_feedback(store, canvas_of(seven), 7, prediction, "v1")
+    assert outcome.ok and outcome.message.startswith("Saved as 7")
     [example] = store.examples()
     assert (example.label, example.predicted, example.confidence, example.model_version) == (7, 7, 0.99, "v1")
 
@@ -429,16 +430,16 @@ def test_save_feedback(data_dir, seven):
     ids=["no label", "bad label", "oversized"],
 )
 def test_save_feedback_fail(data_dir, image, label, message):
-    ok, text = views.save_feedback(DrawingStore(data_dir), image, label, None, None)
-    assert not ok and text.startswith("Not saved") and message in text
+    outcome = actions.save_feedback(DrawingStore(data_dir), image, label, None, None)
+    assert not outcome.ok and outcome.message.startswith("Not saved") and message in outcome.message
     assert DrawingStore(data_dir).examples() == []
 
 
 def test_save_feedback_unwritable(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    ok, text = views.save_feedback(DrawingStore(blocker / "drawings"), np.zeros((28, 28), np.uint8), 3, None, None)
-    assert not ok and "DIGITS_DATA_DIR" in text
+    outcome = actions.save_feedback(DrawingStore(blocker / "drawings"), np.zeros((28, 28), np.uint8), 3, None, None)
+    assert not outcome.ok and "DIGITS_DATA_DIR" in outcome.message
 
 
 def test_model_paths(tmp_path):
@@ -451,13 +452,13 @@ def test_model_paths(tmp_path):
 
 
 def test_counts_chart():
-    chart = views.counts_chart({d: d % 3 for d in range(10)}).to_dict()
+    chart = render.counts_chart({d: d % 3 for d in range(10)}).to_dict()
     assert [row["drawings"] for row in chart["data"]["values"]] == [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]
 
 
 def test_card_rows():
     card = Recognizer.load(TINY_A).card
-    assert dict(views.card_rows(card)) == {
+    assert dict(render.card_rows(card)) == {
         "Version": "tiny-1",
         "MNIST accuracy": "10.00 %",
         "Size": "31 KB",
@@ -469,4 +470,4 @@ def test_card_rows():
 
 @pytest.mark.parametrize("p, text", [(0.99996, ">99.9 %"), (0.4321, "43.2 %"), (0.00004, "<0.1 %"), (0.0, "0.0 %")])
 def test_percent(p, text):
-    assert views.percent(p) == text
+    assert percent(p) == text

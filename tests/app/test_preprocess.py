@@ -7,7 +7,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
-from app.preprocess import shrunk, to_model_input
+from app.images import shrunk
+from app.preprocess import to_model_input
 
 
 def on_canvas(digit, size=280, scale=10.0, at=None, thicken=0):

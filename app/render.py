@@ -1,14 +1,8 @@
-"""Everything the page shows, computed without Streamlit, so it can be tested as plain functions.
+"""What the page shows, as plain functions: the result card (HTML), the pictures in it (PNG),
+the model card, the dataset's chart and captions. No Streamlit, no model calls.
 
-`app/main.py` lays these out; this module turns a canvas or an upload into a `Result` (the
-prediction, why, and what to say), renders it as the HTML card the page shows, reads uploads,
-saves feedback and formats the model card.
-
-    >>> result = analyse(recognizer, canvas_rgba)          # status "ok" | "uncertain" | "empty" | "error"
-    >>> html = result_html(result, "digit-result")          # <div class="digit-result" data-status="ok" ...>
-    >>> ok, message = save_feedback(store, canvas_rgba, 7, result.prediction, "2026.11.25")
-
-Analysing and rendering a 280x280 canvas takes about 4 ms, most of it the occlusion map.
+    >>> html = result_html(reading, "digit-result")   # <div class="digit-result" data-status="ok" ...>
+    >>> card_html(recognizer.card)                    # the sidebar's model card
 """
 
 from __future__ import annotations
@@ -18,15 +12,15 @@ import html
 import io
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from app.dataset import DrawingStore, Example
-from app.images import ImageError, frames_note, open_image
-from app.preprocess import eight_bit_grey
-from app.recognizer import Prediction, Recognizer
+from app.dataset import Example
+from app.images import eight_bit_grey
+from app.reading import Reading, Status, percent
+from app.recognizer import Prediction
+
 INPUT_ZOOM = 4  # the 28x28 model input is shown at 112x112, each pixel a crisp 4x4 block
 SUPPORT_RGB = np.array([230, 57, 70], dtype=np.float32)  # red: ink that made it this digit
 AGAINST_RGB = np.array([58, 134, 255], dtype=np.float32)  # blue: ink that argued against it
@@ -44,98 +38,6 @@ SCHEMES = {
     "Dark pen on light paper": Scheme(pen="#111111", paper="#ffffff"),
     "Light pen on dark paper": Scheme(pen="#ffffff", paper="#000000"),
 }
-
-
-@dataclass(frozen=True)
-class Result:
-    """What to show for one picture: `status` is "ok", "uncertain", "empty" or "error"."""
-
-    status: str
-    prediction: Prediction | None = None
-    evidence: np.ndarray | None = None
-    message: str | None = None  # for "error": what went wrong, for the person who can fix it
-
-    @property
-    def digit(self) -> int | None:
-        return None if self.prediction is None else self.prediction.digit
-
-    @property
-    def confidence(self) -> float | None:
-        return None if self.prediction is None else self.prediction.confidence
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file opened: `image` (first frame), or `error`; `note` for several frames."""
-
-    image: Image.Image | None
-    error: str | None = None
-    note: str | None = None
-
-
-def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | None) -> Result:
-    """The prediction for `image` (None: an untouched canvas) and, for a digit, why.
-    Without a recognizer (no model loaded) the result is an "error"."""
-    if recognizer is None:
-        return Result("error", message="No model loaded.")
-    if image is None:
-        return Result("empty")
-    try:
-        prediction = recognizer.predict(image)
-    except ValueError as exc:
-        return Result("error", message=f"This picture cannot be read: {exc}.")
-    if prediction.status == "empty":
-        return Result("empty", prediction)
-    return Result(prediction.status, prediction, recognizer.evidence(prediction))
-
-
-def read_upload(data: bytes, name: str) -> Upload:
-    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
-    try:
-        image = open_image(data, name)
-    except ImageError as exc:
-        return Upload(None, error=f"{_sentence(str(exc))} Try a PNG or JPEG photo of one digit.")
-    note = frames_note(image)
-    return Upload(image, note=None if note is None else f"{name}: {_sentence(note)}")
-
-
-def save_feedback(
-    store: DrawingStore,
-    image: Image.Image | np.ndarray,
-    label: int | None,
-    prediction: Prediction | None,
-    model_version: str | None,
-) -> tuple[bool, str]:
-    """Save `image` as a drawing of `label`; (True, "Saved as 7 ...") or (False, why not)."""
-    if label is None:
-        return False, "Not saved: choose the digit it was under “No, it was:” first."
-    try:
-        example = store.save(
-            image,
-            label=label,
-            predicted=None if prediction is None else prediction.digit,
-            confidence=None if prediction is None else prediction.confidence,
-            model_version=model_version,
-        )
-    except ValueError as exc:
-        return False, f"Not saved: {_sentence(str(exc))}"
-    except OSError as exc:
-        return False, (
-            f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
-            f"Point DIGITS_DATA_DIR at a writable folder."
-        )
-    return True, f"Saved as {example.label}. Thank you: the next model learns from it."
-
-
-def delete_example(store: DrawingStore, file: str) -> str:
-    """Delete one saved drawing; a sentence saying what happened."""
-    try:
-        gone = store.delete(file)
-    except ValueError as exc:
-        return f"Not deleted: {_sentence(str(exc))}"
-    except OSError as exc:
-        return f"Not deleted: {store.root} cannot be written ({exc.strerror or exc})."
-    return f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted."
 
 
 def example_caption(example: Example) -> str:
@@ -194,33 +96,24 @@ def card_html(card: dict) -> str:
     return f'<table class="model-card">{rows}</table>'
 
 
-def percent(p: float) -> str:
-    """0.99996 -> ">99.9 %", 0.4321 -> "43.2 %", 0.00004 -> "<0.1 %"."""
-    if p > 0.999:
-        return ">99.9 %"
-    if 0 < p < 0.001:
-        return "<0.1 %"
-    return f"{p * 100:.1f} %"
-
-
-def result_html(result: Result, kind: str = "digit-result", source: str = "drawing") -> str:
+def result_html(result: Reading, kind: str = "digit-result", source: str = "drawing") -> str:
     """The result card; its outer div carries the data-* attributes the browser tests read.
 
     `kind` is "digit-result" (Draw) or "upload-result" (Upload); `source` names the picture in
     the wording ("drawing", "picture").
     """
     assert kind in ("digit-result", "upload-result"), f"unknown result kind {kind!r}"
-    digit = "" if result.digit is None or result.status in ("empty", "error") else str(result.digit)
+    digit = "" if result.digit is None or result.status in (Status.EMPTY, Status.ERROR) else str(result.digit)
     confidence = "" if result.confidence is None or not digit else f"{result.confidence:.4f}"
     attributes = f'class="{kind}" data-status="{result.status}" data-digit="{digit}" data-confidence="{confidence}"'
     return f"<div {attributes}>{_body(result, source)}</div>"
 
 
-def _body(result: Result, source: str) -> str:
-    if result.status == "error":
+def _body(result: Reading, source: str) -> str:
+    if result.status == Status.ERROR:
         return '<div class="dr-empty"><div class="dr-empty-title">No answer</div>' \
             f'<div class="dr-muted">{html.escape(result.message or "")}</div></div>'
-    if result.status == "empty":
+    if result.status == Status.EMPTY:
         if source == "drawing":
             return (
                 '<div class="dr-empty"><div class="dr-empty-title">Draw a digit, 0 to 9</div>'
@@ -234,7 +127,7 @@ def _body(result: Result, source: str) -> str:
         )
     prediction = result.prediction
     assert prediction is not None and prediction.digit is not None, "a result with a digit needs a prediction"
-    if result.status == "ok":
+    if result.status == Status.OK:
         head = (
             f'<div class="dr-digit">{prediction.digit}</div>'
             f'<div class="dr-verdict"><div class="dr-big">{percent(prediction.confidence)} sure</div>'
@@ -329,8 +222,3 @@ def _png(image: Image.Image) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,93 @@
+"""What the page does for a visitor, without Streamlit: read a drawing or an upload, save a
+labelled drawing, delete one. Each returns a `Reading` or an `Outcome` that says how it went.
+
+    >>> reading = analyse(recognizer, canvas_rgba)       # status ok | uncertain | empty | error
+    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from app.contract import DATA_ENV
+from app.dataset import DrawingStore
+from app.images import ImageError, frames_note, open_image
+from app.reading import Outcome, Reading, Status, sentence
+from app.recognizer import Prediction, Recognizer
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file opened: `image` (first frame), or `error`; `note` for several frames."""
+
+    image: Image.Image | None
+    error: str | None = None
+    note: str | None = None
+
+
+def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | None) -> Reading:
+    """The prediction for `image` (None: an untouched canvas) and, for a digit, why.
+    Without a recognizer (no model loaded) the result is an "error"."""
+    if recognizer is None:
+        return Reading(Status.ERROR, message="No model loaded.")
+    if image is None:
+        return Reading(Status.EMPTY)
+    try:
+        prediction = recognizer.predict(image)
+    except ValueError as exc:
+        return Reading(Status.ERROR, message=f"This picture cannot be read: {exc}.")
+    if prediction.status == Status.EMPTY:
+        return Reading(Status.EMPTY, prediction)
+    return Reading(prediction.status, prediction, recognizer.evidence(prediction))
+
+
+def read_upload(data: bytes, name: str) -> Upload:
+    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
+    try:
+        image = open_image(data, name)
+    except ImageError as exc:
+        return Upload(None, error=f"{sentence(str(exc))} Try a PNG or JPEG photo of one digit.")
+    note = frames_note(image)
+    return Upload(image, note=None if note is None else f"{name}: {sentence(note)}")
+
+
+def save_feedback(
+    store: DrawingStore,
+    image: Image.Image | np.ndarray,
+    label: int | None,
+    prediction: Prediction | None,
+    model_version: str | None,
+) -> Outcome:
+    """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
+    if label is None:
+        return Outcome(False, "Not saved: choose the digit it was under “No, it was:” first.")
+    try:
+        example = store.save(
+            image,
+            label=label,
+            predicted=None if prediction is None else prediction.digit,
+            confidence=None if prediction is None else prediction.confidence,
+            model_version=model_version,
+        )
+    except ValueError as exc:
+        return Outcome(False, f"Not saved: {sentence(str(exc))}")
+    except OSError as exc:
+        return Outcome(False, (
+            f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
+            f"Point {DATA_ENV} at a writable folder."
+        ))
+    return Outcome(True, f"Saved as {example.label}. Thank you: the next model learns from it.")
+
+
+def delete_example(store: DrawingStore, file: str) -> Outcome:
+    """Delete one saved drawing; the outcome says what happened."""
+    try:
+        gone = store.delete(file)
+    except ValueError as exc:
+        return Outcome(False, f"Not deleted: {sentence(str(exc))}")
+    except OSError as exc:
+        return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
+    return Outcome(True, f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted.")
