@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import robustness, server, speed
+from bench import heldout, robustness, server, speed
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
@@ -30,6 +30,8 @@ def main(argv=None) -> int:
     print(json.dumps(results["server"], indent=2), flush=True)
     print("== robustness", flush=True)
     results["robustness"] = robustness.main(["--n", "200" if args.quick else "2000"])
+    print("== held-out fonts: digits, letters and signs from Debian fonts training never saw", flush=True)
+    results["heldout"] = heldout.main(["--draws", "1" if args.quick else "5"])
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {OUT}")
     return 0

@@ -136,6 +136,20 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def mnist_test(model: str | None = None) -> dict:
+    """MNIST test accuracy of the fp32 model and of the int8 one beside it, as the app reads them."""
+    from app.contract import model_paths, project_path
+    from train.data import load_mnist
+
+    mnist = load_mnist()
+    paths = model_paths({"DIGITS_MODEL": str(project_path(model))} if model else None)
+    out = {}
+    for precision, path in paths.items():
+        read = Recognizer.load(path).predict_batch(list(mnist.x_test))
+        out[precision] = float(np.mean([r.digit == y for r, y in zip(read, mnist.y_test)]))
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.heldout")
     p.add_argument("--draws", type=int, default=5, help="drawings of each digit of each font file")
@@ -147,9 +161,11 @@ def main(argv: list[str] | None = None) -> dict:
     recognizer = Recognizer.load(args.model)
     started = time.time()
     result = evaluate(recognizer, args.draws)
+    result["mnist_test"] = mnist_test(args.model)
     result["model"] = recognizer.card.get("version")
     result["seconds"] = round(time.time() - started, 1)
     print(markdown(result))
+    print("MNIST test: " + ", ".join(f"{k} {v:.2%}" for k, v in result["mnist_test"].items()))
     return result
 
 

@@ -27,6 +27,8 @@ import numpy as np
 
 from train.augment import not_digits, training_views
 from train.data import DEFAULT_CACHE, DataError, load_mnist
+from train.font_data import font_pools, font_report
+from train.fonts import FontError
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = PROJECT / "models" / "digit_cnn.keras"
@@ -34,6 +36,8 @@ MAX_MNIST_DROP = 0.001  # refuse to replace a model that loses more than 0.1 poi
 EXTRA_SHARE = 0.05  # users' drawings are oversampled to this share of each epoch
 JUNK_SHARE = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
 JUNK_POOL = 20000  # of them made once per run (500 in --quick)
+FONT_SHARE = 0.15  # digits drawn from fonts (train/font_data.py), as a share of each epoch
+LETTER_SHARE = 0.05  # letters and signs from the same fonts, taught as "all ten equally likely"
 EMA_MIN_STEPS = 5000  # 0.999 ** 5000 < 1 %: the average no longer remembers the initial weights
 EXTRA_HOLDOUT = 0.2  # share of users' drawings kept aside to measure accuracy on them
 
@@ -52,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fine-tune", action="store_true", help="start from the model at --output instead of from scratch")
     p.add_argument("--force", action="store_true", help="replace the model even if MNIST test accuracy drops")
     p.add_argument("--quick", action="store_true", help="a 2,000-digit subset and 1 epoch, for tests")
+    p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits or letters drawn from fonts")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0 none, 1 bar, 2 one line per epoch")
     args = p.parse_args(argv)
     if args.quick:
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         report = train(args)
-    except (DataError, ValueError, FileNotFoundError) as exc:
+    except (DataError, FontError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({k: report[k] for k in ("test_accuracy", "epochs", "wall_time_s", "parameters")}))
@@ -95,6 +100,7 @@ def train(args: argparse.Namespace) -> dict:
     views = _cached_views(x_train, args, mnist.source_sha256)  # (1 + copies, N, 28, 28) uint8
     x_test_in = training_views(x_test, 0, args.seed)[0]
     junk = not_digits(x_train, 500 if args.quick else JUNK_POOL, args.seed)
+    fonts = font_pools(args.cache_dir, args.seed, args.quick) if args.fonts else None
     prep_time = time.time() - started
 
     extra_train, extra_test = _extra_data(args.extra_data, args.seed)
@@ -107,7 +113,8 @@ def train(args: argparse.Namespace) -> dict:
         model = build_model(args.seed)
     trainer = member_heads(model)  # each member learns through its own softmax; `model` averages them
     members = len(trainer.outputs)
-    steps_per_epoch = int(np.ceil(len(y_train) * (1 + JUNK_SHARE + (EXTRA_SHARE if extra_train else 0)) / args.batch_size))
+    shares = 1 + JUNK_SHARE + (EXTRA_SHARE if extra_train else 0) + ((FONT_SHARE + LETTER_SHARE) if fonts else 0)
+    steps_per_epoch = int(np.ceil(len(y_train) * shares / args.batch_size))
     total = steps_per_epoch * args.epochs
     lr = args.learning_rate * (0.2 if args.fine_tune else 1.0)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -129,7 +136,7 @@ def train(args: argparse.Namespace) -> dict:
     for epoch in range(args.epochs):
         # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
         # Each member has its own stream: its own pick of views, shifts and order.
-        parts = [_epoch(views, y_train, extra_train, junk, rng) for _ in range(members)]
+        parts = [_epoch(views, y_train, extra_train, junk, rng, fonts) for _ in range(members)]
         x, y = tuple(p[0] for p in parts), tuple(p[1] for p in parts)
         batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(args.batch_size)
         batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
@@ -171,6 +178,8 @@ def train(args: argparse.Namespace) -> dict:
         },
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
+    if fonts:
+        report["fonts"] = font_report(model, fonts)
     if extra_test:
         extra_pred = model.predict(extra_test[0][..., None].astype(np.float32) / 255.0, verbose=0).argmax(axis=1)
         report["user_drawings"] = {
@@ -290,7 +299,7 @@ def _plot_confusion(confusion: np.ndarray, report: dict, path: str) -> None:
     plt.close(fig)
 
 
-def _epoch(views, y_train, extra_train, junk, rng):
+def _epoch(views, y_train, extra_train, junk, rng, fonts=None):
     """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
     of its views picked at random and nudged by up to a pixel; users' drawings oversampled to
     EXTRA_SHARE of the epoch; and JUNK_SHARE of not-digits, labelled 0.1 for every class."""
@@ -299,11 +308,17 @@ def _epoch(views, y_train, extra_train, junk, rng):
     if extra_train:
         idx = rng.integers(0, len(extra_train[1]), size=int(EXTRA_SHARE * n))
         x, y = np.concatenate([x, _jitter(extra_train[0][idx], rng)]), np.concatenate([y, extra_train[1][idx]])
+    if fonts is not None:  # digits drawn from fonts, FONT_SHARE of the epoch
+        idx = rng.integers(0, len(fonts.y), size=int(FONT_SHARE * n))
+        x, y = np.concatenate([x, _jitter(fonts.x[idx], rng)]), np.concatenate([y, fonts.y[idx]])
     targets = np.eye(10, dtype=np.float32)[y]
-    if len(junk):
-        idx = rng.integers(0, len(junk), size=int(JUNK_SHARE * n))
-        x = np.concatenate([x, _jitter(junk[idx], rng)])
-        targets = np.concatenate([targets, np.full((len(idx), 10), 0.1, np.float32)])
+    others = [junk[rng.integers(0, len(junk), size=int(JUNK_SHARE * n))]] if len(junk) else []
+    if fonts is not None and len(fonts.letters):  # letters and signs: not a digit either
+        others.append(fonts.letters[rng.integers(0, len(fonts.letters), size=int(LETTER_SHARE * n))])
+    if others:
+        others = np.concatenate(others)
+        x = np.concatenate([x, _jitter(others, rng)])
+        targets = np.concatenate([targets, np.full((len(others), 10), 0.1, np.float32)])
     order = rng.permutation(len(x))
     return x[order], targets[order]
 
