@@ -20,8 +20,8 @@ from train.fonts import LOCK, lock_hash, read_lock, training_fonts
 from train.glyphs import font_digits, font_not_digits
 
 PROJECT = Path(__file__).resolve().parent.parent
-DIGIT_VIEWS = 40  # drawings of each digit of each training font file
-LETTER_VIEWS = 4  # drawings of each letter and sign
+DIGIT_VIEWS = 12  # drawings of each digit of each training font file
+LETTER_VIEWS = 2  # drawings of each letter and sign
 VALIDATION_EVERY = 10  # every 10th family of the lock file is validation, not training
 CODE = ("app/preprocess.py", "train/augment.py", "train/strokes.py", "train/glyphs.py", "train/letterforms.py", "train/font_data.py")
 

@@ -139,10 +139,11 @@ def extract(pin: Pin, tarball: Path, out_dir: Path) -> list[FontFile]:
                 member = f"package/files/{pin.family}-latin-400-{style}{ext}"
                 if member in names:
                     target = out_dir / Path(member).name
-                    if not target.exists():
-                        with tar.extractfile(member) as src, open(target.with_suffix(".part"), "wb") as dst:
+                    if not target.exists():  # via a temporary name, so a reader never sees half a file
+                        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{target.name}-")
+                        with tar.extractfile(member) as src, os.fdopen(fd, "wb") as dst:
                             shutil.copyfileobj(src, dst)
-                        os.replace(target.with_suffix(".part"), target)
+                        os.replace(tmp, target)
                     found.append(FontFile(pin.family, pin.kind, style, target))
                     break
     if not any(f.style == "normal" for f in found):

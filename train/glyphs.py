@@ -17,12 +17,12 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from app.preprocess import to_model_input
 from train import letterforms
 from train.augment import _run, _to_uint8, affine, elastic
-from train.strokes import redraw
+from train.strokes import INK_LEVEL, skeleton
 
 DIGITS = "0123456789"
 # Letters and signs a person would not read as a digit. Left out as lookalikes: O o Q D (0),
@@ -80,16 +80,28 @@ def glyphs(paths: list, chars: str) -> tuple[list[Image.Image], list[str], list[
     return images, which, source
 
 
-def drawn(image: Image.Image, rng: np.random.Generator, pen: bool | None = None) -> np.ndarray:
+def drawn(image: Image.Image, rng: np.random.Generator, pen: bool | None = None, core: np.ndarray | None = None) -> np.ndarray:
     """One view of a glyph ('L', GLYPH_SIDE square): pen-traced or filled, warped, wobbled,
-    normalised to uint8 (28, 28)."""
+    normalised to uint8 (28, 28). `core`, the glyph's skeleton if already known, saves
+    thinning it again for every view."""
     if pen if pen is not None else rng.random() < PEN_SHARE:
         box = image.getbbox() or (0, 0, image.width, image.height)
         height = max(box[2] - box[0], box[3] - box[1])
         ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
-        image = redraw(image, width=ratio * height, blur=rng.uniform(0.5, 1.2))
+        core = skeleton(np.asarray(image) > INK_LEVEL) if core is None else core
+        image = _trace(core, image.size, width=ratio * height, blur=rng.uniform(0.5, 1.2))
     warped = elastic(affine(image, rng), rng, scale=image.width / 28)
     return _to_uint8(to_model_input(warped))
+
+
+def _trace(core: np.ndarray, size, width: float, blur: float) -> Image.Image:
+    """A skeleton traced with a round pen, as train.strokes.redraw does."""
+    out = Image.new("L", size)
+    pen = ImageDraw.Draw(out)
+    r = max(width, 1.0) / 2
+    for y, x in zip(*np.nonzero(core)):
+        pen.ellipse([x - r + 0.5, y - r + 0.5, x + r - 0.5, y + r - 0.5], fill=255)
+    return out.filter(ImageFilter.GaussianBlur(blur)) if blur > 0 else out
 
 
 def form_strokes(n: int, seed: int) -> tuple[list, list[int], list[str]]:
@@ -133,8 +145,9 @@ def _view_chunk(tasks, seed, k) -> np.ndarray:
             if what not in rendered:
                 path, char = what
                 fonts.setdefault(path, load_font(path))
-                rendered[what] = glyph(fonts[path], char)
-            out.append(drawn(rendered[what], rng))
+                image = glyph(fonts[path], char)
+                rendered[what] = (image, skeleton(np.asarray(image) > INK_LEVEL))
+            out.append(drawn(*rendered[what][:1], rng, core=rendered[what][1]))
         else:  # a letterform's strokes, traced with a pen of a canvas width
             ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
             image = letterforms.draw(what, width=ratio * 0.7 * GLYPH_SIDE, side=GLYPH_SIDE)
