@@ -1,18 +1,22 @@
 # Everyday commands. `make run` and `make test` do all set-up on a fresh machine.
+# `make run ARGS="--server.port 8611"` passes extra arguments to `streamlit run`.
 PYTHON ?= python3
 APP_VENV := .venv/app
 TRAIN_VENV := .venv/train
 APP_PY := $(APP_VENV)/bin/python
 TRAIN_PY := $(TRAIN_VENV)/bin/python
 
-.PHONY: run test test-app test-train bench train export image screenshot clean-env browser
+.PHONY: run test lint test-app test-train bench train export image screenshot clean-env browser
 
 run: $(APP_VENV)/.installed
-	$(APP_VENV)/bin/streamlit run app/main.py
+	$(APP_VENV)/bin/streamlit run app/main.py $(ARGS)
 
-# Every test: the app's suite in the app-only environment (no TensorFlow), the training and
-# export suites in the training environment.
-test: test-app test-train
+# Every test: lint, the app's suite in the app-only environment (no TensorFlow), the training
+# and export suites in the training environment.
+test: lint test-app test-train
+
+lint: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/ruff check .
 
 test-app: $(APP_VENV)/.installed browser
 	$(APP_PY) -m pytest tests/app tests/deploy

@@ -13,10 +13,13 @@ import numpy as np
 from PIL import Image
 
 from app.contract import DATA_ENV
-from app.dataset import DrawingStore
+from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
+
+UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
+UPLOAD_FORMATS = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,22 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
 
 def read_upload(data: bytes, name: str) -> Upload:
     """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
+    if len(data) > UPLOAD_LIMIT:
+        return Upload(None, error=too_large(name, f"{len(data) / 2**20:.1f} MB"))
     try:
         image = open_image(data, name)
     except ImageError as exc:
-        return Upload(None, error=f"{sentence(str(exc))} Try a PNG or JPEG photo of one digit.")
+        return Upload(None, error=f"{sentence(str(exc))} Try a photo of one digit ({UPLOAD_FORMATS}).")
     note = frames_note(image)
     return Upload(image, note=None if note is None else f"{name}: {sentence(note)}")
+
+
+def too_large(name: str, size: str) -> str:
+    """The refusal of an upload over UPLOAD_LIMIT, `size` as it is to be shown ("13.0 MB")."""
+    return (
+        f"{name} is {size}; the page takes pictures up to {UPLOAD_LIMIT // 2**20} MB. "
+        "Crop it to the digit or save it smaller, then try again."
+    )
 
 
 def save_feedback(
@@ -63,7 +76,7 @@ def save_feedback(
 ) -> Outcome:
     """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
     if label is None:
-        return Outcome(False, "Not saved: choose the digit it was under “No, it was:” first.")
+        return Outcome(False, "Not saved: choose what it was under “No, it was:” first.")
     try:
         example = store.save(
             image,
@@ -79,7 +92,7 @@ def save_feedback(
             f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
             f"Point {DATA_ENV} at a writable folder."
         ))
-    return Outcome(True, f"Saved as {example.label}. Thank you: the next model learns from it.")
+    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: the next model learns from it.")
 
 
 def delete_example(store: DrawingStore, file: str) -> Outcome:
@@ -90,4 +103,6 @@ def delete_example(store: DrawingStore, file: str) -> Outcome:
         return Outcome(False, f"Not deleted: {sentence(str(exc))}")
     except OSError as exc:
         return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
-    return Outcome(True, f"Deleted a drawing of {file[0]}." if gone else "That drawing was already deleted.")
+    folder = file.split("/")[0]
+    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
+    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")

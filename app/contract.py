@@ -36,7 +36,7 @@ DIGIT_BOX = 20  # the digit's bounding box is scaled to fit this square, as in M
 NUM_CLASSES = 10
 CLASS_LABELS = [str(d) for d in range(NUM_CLASSES)]
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)  # one picture, channels last; the batch axis is free
-PIXEL_SCALE = 1.0 / 255.0  # uint8 ink -> the model's 0..1
+PIXEL_MAX = 255.0  # uint8 ink is divided by this into the model's 0..1
 
 INPUT_DESCRIPTION = f"{INPUT_NAME}: float32 [N, {IMAGE_SIZE}, {IMAGE_SIZE}, 1], 0..1, white digit on black"
 OUTPUT_DESCRIPTION = f"{OUTPUT_NAME}: float32 [N, {NUM_CLASSES}], softmax over the digits 0-9"
@@ -51,8 +51,8 @@ MAKE_MODEL = "`make train && make export` (or restore the committed model with `
 def as_model_batch(images: np.ndarray) -> np.ndarray:
     """uint8 or float (N, 28, 28) pictures as the model's float32 [N, 28, 28, 1] input."""
     images = np.asarray(images)
-    scale = PIXEL_SCALE if images.dtype == np.uint8 else 1.0
-    return np.ascontiguousarray(images, dtype=np.float32).reshape(-1, *INPUT_SHAPE) * np.float32(scale)
+    batch = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, *INPUT_SHAPE)
+    return batch / np.float32(PIXEL_MAX) if images.dtype == np.uint8 else batch
 
 
 def project_path(path: str | os.PathLike) -> Path:

@@ -4,6 +4,7 @@ Each drawing is kept losslessly as `<label>/<timestamp>-<id>.png` under `DIGITS_
 (default `data/drawings/` in the project root), and described by one line of the append-only
 `index.jsonl`: `file`, `label`, `predicted`, `confidence`, `model_version` and `time`. Deleting
 removes the PNG and appends `{"deleted": file, "time": ...}`; nothing is ever rewritten.
+A drawing that is not a digit has the label NOT_A_DIGIT (10), in the folder `not-a-digit/`.
 
     >>> store = DrawingStore()
     >>> example = store.save(canvas_rgba, label=7, predicted=1, confidence=0.62)
@@ -24,26 +25,29 @@ import json
 import math
 import os
 import re
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from app.contract import data_dir
+from app.files import atomic_write
 
 INDEX_NAME = "index.jsonl"
 MAX_SIDE = 2000  # larger pictures are refused: a canvas is a few hundred pixels
 MAX_PIXELS = 4_000_000
+NOT_A_DIGIT = 10  # the label of a drawing that is no digit at all; training's target: all ten alike
+LABELS = (*range(10), NOT_A_DIGIT)
+NOT_A_DIGIT_FOLDER = "not-a-digit"
 
 # Modes PNG stores as they are; anything else is converted to RGBA first.
 _PNG_MODES = {"1", "L", "LA", "I;16", "P", "RGB", "RGBA"}
-# The only shape `file` may have, in the index and in delete(): `<digit>/<timestamp>-<id>.png`.
-_FILE_PATTERN = re.compile(r"[0-9]/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
+# The only shape `file` may have, in the index and in delete(): `<label folder>/<timestamp>-<id>.png`.
+_FILE_PATTERN = re.compile(r"(?:[0-9]|not-a-digit)/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
 
 
 @dataclass(frozen=True)
@@ -81,17 +85,17 @@ class DrawingStore:
         model_version: str | None = None,
     ) -> Example:
         """Store `image` (PIL image or uint8 HxW/HxWx3/HxWx4 array) as a drawing of `label`."""
-        label = _digit(label, "labels")
+        label = _label(label)
         predicted = None if predicted is None else _digit(predicted, "predicted digits")
         confidence = _confidence(confidence)
         if model_version is not None and not isinstance(model_version, str):
             raise ValueError(f"model_version must be a string or None, got {model_version!r}")
         image = _to_image(image)
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.png"
-        file = f"{label}/{name}"
-        folder = self.root / str(label)
+        file = f"{label_folder(label)}/{name}"
+        folder = self.root / label_folder(label)
         folder.mkdir(parents=True, exist_ok=True)
         _write_png(image, folder / name)
 
@@ -120,8 +124,8 @@ class DrawingStore:
         return [example for example in live.values() if example.path.is_file()]
 
     def counts(self) -> dict[int, int]:
-        """Number of live examples for each of the ten digits (zeros included)."""
-        counts = dict.fromkeys(range(10), 0)
+        """Number of live examples for each label: the ten digits and NOT_A_DIGIT (zeros included)."""
+        counts = dict.fromkeys(LABELS, 0)
         for example in self.examples():
             counts[example.label] += 1
         return counts
@@ -145,7 +149,7 @@ class DrawingStore:
             os.remove(self.root / file)
         except FileNotFoundError:
             return False
-        self._append({"deleted": file, "time": _iso(datetime.now(timezone.utc))})
+        self._append({"deleted": file, "time": _iso(datetime.now(UTC))})
         return True
 
     def zip_bytes(self) -> bytes:
@@ -208,7 +212,8 @@ class DrawingStore:
             isinstance(file, str)
             and _FILE_PATTERN.fullmatch(file) is not None
             and type(label) is int
-            and file[0] == str(label)
+            and label in LABELS
+            and file.split("/")[0] == label_folder(label)
             and (predicted is None or (type(predicted) is int and 0 <= predicted <= 9))
             and (confidence is None or type(confidence) in (int, float))
             and (model_version is None or isinstance(model_version, str))
@@ -238,7 +243,8 @@ class DrawingStore:
 def load_labelled(
     root: str | os.PathLike | None = None,
 ) -> tuple[list[Image.Image], np.ndarray]:
-    """All live drawings of the store at `root` as loaded PIL images and their uint8 labels."""
+    """All live drawings of the store at `root` as loaded PIL images and their uint8 labels
+    (0-9, or NOT_A_DIGIT)."""
     images, labels = [], []
     for example in DrawingStore(root).examples():
         try:
@@ -249,6 +255,28 @@ def load_labelled(
         images.append(image)
         labels.append(example.label)
     return images, np.array(labels, dtype=np.uint8)
+
+
+def label_folder(label: int) -> str:
+    """The folder a label's drawings are kept in: "7", or "not-a-digit"."""
+    return NOT_A_DIGIT_FOLDER if label == NOT_A_DIGIT else str(label)
+
+
+def label_name(label: int) -> str:
+    """How people read a label: "7", or "not a digit"."""
+    return "not a digit" if label == NOT_A_DIGIT else str(label)
+
+
+def _label(value: object) -> int:
+    """A label: a digit 0..9, or NOT_A_DIGIT."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value == NOT_A_DIGIT:
+        return NOT_A_DIGIT
+    try:
+        return _digit(value, "labels")
+    except ValueError:
+        raise ValueError(
+            f"labels must be an integer 0-9 or NOT_A_DIGIT ({NOT_A_DIGIT}), got {value!r} ({type(value).__name__})"
+        ) from None
 
 
 def _digit(value: object, what: str) -> int:
@@ -295,20 +323,8 @@ def _check_size(width: int, height: int) -> None:
 
 
 def _write_png(image: Image.Image, path: Path) -> None:
-    """Write `path` so that it either does not exist or is complete (temp file, fsync, rename)."""
-    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format="PNG")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write `path` so that it either does not exist or is complete."""
+    atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))
 
 
 def _record(example: Example) -> dict:

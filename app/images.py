@@ -12,8 +12,7 @@ uploads at once cannot exhaust the server's memory.
     >>> image = open_image("seven.jpg")              # or the bytes of an upload
     >>> open_image(b"hello")                         # ImageError: ... is not a picture ...
 
-A 20000x20000 PNG is refused from its header in well under a millisecond, without allocating
-its 400 million pixels.
+A 20000x20000 PNG is refused from its header, without allocating its 400 million pixels.
 """
 
 from __future__ import annotations

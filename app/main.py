@@ -21,20 +21,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-import streamlit as st  # noqa: E402
-from streamlit_drawable_canvas import st_canvas  # noqa: E402
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app import actions, render  # noqa: E402
-from app.contract import model_paths  # noqa: E402
-from app.dataset import DrawingStore  # noqa: E402
-from app.history import UNDO_DEPTH, StrokeHistory  # noqa: E402
-from app.live_model import LiveModel  # noqa: E402
-from app.reading import Reading  # noqa: E402
-from app.recognizer import Recognizer  # noqa: E402
+from app import actions, layout, render, viewport
+from app.contract import model_paths
+from app.dataset import LABELS, DrawingStore, label_name
+from app.history import UNDO_DEPTH, StrokeHistory
+from app.live_model import LiveModel
+from app.reading import Reading
+from app.recognizer import Recognizer
 
-CANVAS_SIDE = 280  # pixels; fits a phone held upright
+PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
+SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
 RECENT = 24  # examples shown in the dataset tab
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -61,7 +61,7 @@ def main() -> None:
     settings = guarded(sidebar_ui)
     if settings is None:
         return
-    live, (recognizer, problem), scheme, pen = settings
+    live, (recognizer, problem) = settings
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
@@ -70,7 +70,7 @@ def main() -> None:
     draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
-        draw_fragment(live, (recognizer, problem), scheme, pen)
+        draw_fragment(live, (recognizer, problem))
     if upload.open:
         with upload:
             guarded(upload_ui, recognizer)
@@ -89,14 +89,15 @@ def guarded(ui, *args):
         return None
 
 
-def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], render.Scheme, int]:
-    """Settings and the model card; returns the chosen model file's LiveModel, what it serves now
-    (recognizer, problem), pen colours and width."""
+def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None]]:
+    """The pen settings (unless the Draw tab shows them under the canvas, on a narrow screen) and
+    the model card; returns the chosen model file's LiveModel and what it serves now
+    (recognizer, problem)."""
     paths = model_paths()
     with st.sidebar:
-        st.markdown("### Pen")
-        scheme = st.radio("Colours", list(render.SCHEMES), key="scheme", label_visibility="collapsed")
-        pen = st.slider("Pen width", min_value=8, max_value=40, value=20, step=2, key="pen")
+        if not st.session_state.get("stacked"):
+            st.markdown("### Pen")
+            pen_settings_ui("side")
 
         st.markdown("### Model")
         precision = "fp32"
@@ -113,41 +114,104 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None], rende
                 st.warning(problem)
         else:
             st.caption("No model loaded.")
-    return live, (recognizer, problem), render.SCHEMES[scheme], pen
+    return live, (recognizer, problem)
+
+
+def pen_settings_ui(place: str) -> None:
+    """The pen's colours and width: in the sidebar (`place` "side"), or as one compact row under
+    the canvas ("row"), where the thumb is on a phone. The choice is kept in "scheme" and "pen",
+    whichever of the two places it was made in."""
+    state = st.session_state
+    schemes = list(render.SCHEMES)
+    scheme, pen = state.setdefault("scheme", schemes[0]), state.setdefault("pen", PEN_WIDTHS["value"])
+
+    def keep(name: str) -> None:
+        state[name] = state[f"{name}-{place}"]
+
+    row = place == "row"
+    with st.container(horizontal=row, gap="small", vertical_alignment="center", key=f"dr-pen-{place}"):
+        st.radio(
+            "Colours", schemes, index=schemes.index(scheme), key=f"scheme-{place}", horizontal=row,
+            label_visibility="collapsed", format_func=SHORT_SCHEMES.get if row else str,
+            on_change=keep, args=("scheme",),
+        )
+        st.slider(
+            "Pen width", **{**PEN_WIDTHS, "value": pen}, key=f"pen-{place}", on_change=keep, args=("pen",),
+            label_visibility="collapsed" if row else "visible", width=120 if row else "stretch",
+            help="The pen's width in pixels of a 280-pixel canvas; a larger canvas widens it alike.",
+        )
 
 
 @st.fragment
-def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None], scheme: render.Scheme, pen: int) -> None:
+def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None]) -> None:
     """The Draw tab, rerun on its own after each stroke (a fragment): the sidebar, the title and
     the tabs stay as they are, which keeps stroke -> answer short. When the model has changed
     since the whole page last ran (a new export), the whole page reruns, so that the model card
     shows the new one too."""
     if live.current() != shown:
         st.rerun()
-    guarded(draw_ui, shown[0], scheme, pen)
+    guarded(draw_ui, shown[0])
 
 
-def draw_ui(recognizer: Recognizer | None, scheme: render.Scheme, pen: int) -> None:
+def draw_ui(recognizer: Recognizer | None) -> None:
+    """Canvas and result side by side where there is room, the result under the canvas (and the
+    pen settings with it) where there is not."""
     state = st.session_state
-    left, right = st.columns([1, 1.55], gap="medium")
-    with left:
-        canvas = st_canvas(
-            stroke_width=pen,
-            stroke_color=scheme.pen,
-            background_color=scheme.paper,
-            height=CANVAS_SIDE,
-            width=CANVAS_SIDE,
-            drawing_mode="freedraw",
-            update_streamlit=True,
-            return_image_data=True,
-            initial_drawing=state.get("canvas_start"),
-            key=f"canvas-{state.canvas_round}",
+    shape = layout.for_width(viewport.content_width())
+    if shape.stacked != state.get("stacked", False):
+        state.stacked = shape.stacked
+        st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas
+    scheme = render.SCHEMES[state.get("scheme", next(iter(render.SCHEMES)))]
+    carry_drawing_over(scheme, shape.side)
+    # A horizontal block that wraps: even before the width is measured, the result goes under the
+    # canvas when there is no room beside it (page.css gives the result its minimum width).
+    with st.container(horizontal=not shape.stacked, gap="medium", key="dr-draw"):
+        with st.container(width=shape.side, gap="small", key="dr-canvas-column"):
+            canvas = st_canvas(
+                stroke_width=layout.pen_width(state.get("pen", PEN_WIDTHS["value"]), shape.side),
+                stroke_color=scheme.pen,
+                background_color=scheme.paper,
+                height=shape.side,
+                width=shape.side,
+                drawing_mode="freedraw",
+                update_streamlit=True,
+                return_image_data=True,
+                initial_drawing=state.get("canvas_start"),
+                key=f"canvas-{state.canvas_round}-{shape.side}",
+            )
+            image, strokes = current_drawing(canvas)
+            with st.container(horizontal=True, gap="small"):
+                st.button(
+                    "Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=not history().can_undo()
+                )
+                st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
+            if shape.stacked:
+                pen_settings_ui("row")
+        result_ui(recognizer, image)
+
+
+def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
+    """Keep the strokes when the colours or the canvas's size change: the kept drawings are
+    redrawn in the new colours or at the new size, and the canvas starts from the latest."""
+    state = st.session_state
+    drawn_as = state.get("drawn_as")
+    state.drawn_as = (scheme, side)
+    if drawn_as is None or drawn_as == (scheme, side) or not len(history()):
+        return
+    old_scheme, old_side = drawn_as
+    if old_scheme != scheme:
+        history().redrawn(
+            lambda d: layout.recoloured(d, scheme.pen),
+            lambda p: layout.repainted(p, (old_scheme.pen, old_scheme.paper), (scheme.pen, scheme.paper)),
         )
-        image, strokes = current_drawing(canvas)
-        with st.container(horizontal=True, gap="small"):
-            st.button("Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=strokes == 0)
-            st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
-    with right:
+    if old_side != side:
+        history().redrawn(lambda d: layout.rescaled(d, side / old_side))
+    state.canvas_start = history().latest()
+
+
+def result_ui(recognizer: Recognizer | None, image) -> None:
+    state = st.session_state
+    with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
         result = actions.analyse(recognizer, image)
@@ -196,7 +260,8 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
             help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
         )
         label = st.selectbox(
-            "No, it was:", list(range(10)), index=None, placeholder="digit", key=f"{key}-label", width=110,
+            "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
+            format_func=label_name,
         )
         correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
     if not (right or correct):
@@ -212,10 +277,15 @@ def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str
 
 def upload_ui(recognizer: Recognizer | None) -> None:
     state = st.session_state
+    # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
+    # only an icon, without the reason.
     file = st.file_uploader(
-        "A photo or scan of one handwritten digit", type=UPLOAD_TYPES, key=f"upload-{state.upload_round}",
-        help="PNG, JPEG, GIF, BMP, WebP or TIFF, up to 10 MB. Crop it close to the digit for the best reading.",
+        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
+        help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
     )
+    st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
+    if refused := viewport.refused_upload():
+        st.error(actions.too_large(*refused))
     if confirmation := state.pop("upload_saved", None):
         st.success(confirmation, icon=":material/check_circle:")
     if file is None:
@@ -251,7 +321,8 @@ def dataset_ui() -> None:
     )
     if total == 0:
         st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was and **Save correction**."
+            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was (a digit, or "
+            "“not a digit”) and **Save correction**."
         )
         return
     st.altair_chart(render.counts_chart(counts))

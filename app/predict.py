@@ -7,11 +7,13 @@
     bad.png: error — the file is not a picture in a format we read (...)
     $ python -m app.predict --json *.png      # one JSON object per line, same order
     $ python -m app.predict --model models/digit_cnn.int8.onnx seven.png
+    $ cat seven.png | python -m app.predict -           # `-` reads the picture from standard input
+    $ digits predict seven.png                          # the same, once installed (`pip install -e .`)
 
 Each file gets one line, in the order given; a file that cannot be read is reported on its line
 and the rest still run. Exit code 0 when every file was read (ok, uncertain or empty), 1 when
 any could not be, 2 for a usage error or no usable model. The model is loaded once and the
-pictures go through it in batches: a hundred digits take well under a second after loading.
+pictures go through it in batches.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from app.recognizer import ModelError, Recognizer
 
 BATCH_SIZE = 64  # pictures per model call
 BATCH_PIXELS = 64_000_000  # decoded pixels held at once, so many large photos do not fill memory
+STDIN = "-"  # the file name that means standard input
 
 
 def verdict(reading: Reading) -> str:
@@ -78,7 +81,7 @@ def read_files(recognizer: Recognizer, files: Sequence[str]) -> Iterator[tuple[s
     pixels = 0
     for file in files:
         try:
-            image = open_image(file, name="the file")
+            image = open_image(sys.stdin.buffer.read(), name="standard input") if file == STDIN else open_image(file, name="the file")
             pending.append((file, image, frames_note(image)))
             pixels += image.width * image.height
         except ImageError as exc:
@@ -113,14 +116,14 @@ def _predict_one(recognizer: Recognizer, image: Image.Image) -> Reading:
     return Reading(prediction.status, prediction)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m app.predict") -> int:
     """Run the command line with `argv` (default sys.argv[1:]); return the exit code."""
     parser = argparse.ArgumentParser(
-        prog="python -m app.predict",
+        prog=prog,
         description="Read the handwritten digit in each picture file (PNG, JPEG, GIF, BMP, WebP, TIFF).",
         epilog="Exit code: 0 every file was read, 1 some file could not be, 2 usage error or no usable model.",
     )
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="picture files, one digit each")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="picture files, one digit each; - reads standard input")
     parser.add_argument("--model", metavar="PATH", help="ONNX model (default: models/digit_cnn.onnx)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
     try:
@@ -141,13 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if failed else 0
 
 
-if __name__ == "__main__":
+def run(argv: Sequence[str] | None = None, prog: str = "python -m app.predict") -> None:
+    """`main` as a process: exits with its code, quietly on Ctrl-C or a closed pipe."""
     # File names that are not valid UTF-8 are printed escaped rather than crashing the run.
     sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        sys.exit(main())
+        sys.exit(main(argv, prog))
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:  # e.g. `| head`: the reader has gone, so stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

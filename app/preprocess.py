@@ -8,7 +8,7 @@ into 20x20 keeping the aspect ratio, and centre it by centre of mass in a 28x28 
     >>> x = to_model_input(Image.open("seven.png"))   # float32 (28, 28), 0..1, white on black
     >>> x is None                                       # True when there is no ink at all
 
-Pillow and NumPy only (no OpenCV); a 280x280 canvas takes well under a millisecond.
+Pillow and NumPy only (no OpenCV).
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
 TARGET_STROKE = 2.0  # typical MNIST stroke width in pixels of the 28x28 field
 MIN_CONTRAST = 0.12  # ink must differ from the background by this fraction of the range
 MIN_INK_PIXELS = 4  # fewer ink pixels than this is an empty picture, not a digit
+MIN_MARK = 0.04  # a photo's ink must hold one connected mark this long (share of its longest side)
+MARK_GRID = 128  # connected marks are looked for at most this many cells across
+KEEP_MARK = 0.2  # marks shorter than this share of the longest (dust, specks) are not ink
 
 # Lookup tables for Image.point: above-threshold pixels to 255, the rest to 0.
 _THRESHOLDS = [[255 if v > t else 0 for v in range(256)] for t in range(256)]
@@ -95,7 +98,8 @@ def _canvas_ink(gray: Image.Image, background: int) -> np.ndarray | None:
 
 def _photo_ink(gray: np.ndarray) -> np.ndarray | None:
     """Ink of a photo or scan: measured against a smooth estimate of the local paper
-    brightness (so uneven light is not ink), contrast-normalised, speckles removed."""
+    brightness (so uneven light is not ink), contrast-normalised, speckles removed. Without one
+    connected mark of some length (blank paper: grain, noise, dust) there is no ink."""
     dark_ink = float(np.median(gray)) > 0.5
     paper = gray if dark_ink else 1.0 - gray
     h, w = paper.shape
@@ -113,11 +117,64 @@ def _photo_ink(gray: np.ndarray) -> np.ndarray | None:
     ink = np.clip((ink - floor) / max(top - floor, 1e-3), 0.0, 1.0)
     speckless = Image.fromarray(np.rint(ink * 255).astype(np.uint8), "L").filter(ImageFilter.MedianFilter(3))
     ink = np.asarray(speckless, dtype=np.float32) / 255.0
+    marks = _marks(ink > 0.3)
+    if marks is None:
+        return None
+    ink = ink * marks
     rows = np.flatnonzero(ink.max(axis=1) > 0.1)
     cols = np.flatnonzero(ink.max(axis=0) > 0.1)
     if rows.size == 0:
         return None
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _marks(mask: np.ndarray) -> np.ndarray | None:
+    """Where the marks of a photo are: the cells around the 8-connected groups of `mask` whose
+    bounding box is at least KEEP_MARK of the longest's (dust and specks left out); None when even the longest is under
+    MIN_MARK of the picture (looked for on a grid of at most MARK_GRID cells across: a cell is
+    marked when any pixel in it is)."""
+    h, w = mask.shape
+    cell = max(1, -(-max(h, w) // MARK_GRID))
+    if cell > 1:
+        padded = np.zeros((-(-h // cell) * cell, -(-w // cell) * cell), bool)
+        padded[:h, :w] = mask
+        mask = padded.reshape(padded.shape[0] // cell, cell, padded.shape[1] // cell, cell).any(axis=(1, 3))
+    if not mask.any():
+        return None
+    # Each marked cell takes the smallest index in its group: spread to neighbours, then jump
+    # along the indices found, until nothing changes.
+    gh, gw = mask.shape
+    none = gh * gw
+    labels = np.where(mask, np.arange(none).reshape(gh, gw), none)
+    while True:
+        edged = np.pad(labels, 1, constant_values=none)
+        spread = np.minimum.reduce([edged[dy : dy + gh, dx : dx + gw] for dy in range(3) for dx in range(3)])
+        spread = np.where(mask, spread, none)
+        while True:  # follow each index to the smallest it leads to
+            jumped = np.append(spread.ravel(), none)[spread]
+            if np.array_equal(jumped, spread):
+                break
+            spread = jumped
+        if np.array_equal(spread, labels):
+            break
+        labels = spread
+    ys, xs = np.nonzero(mask)
+    _, group = np.unique(labels[ys, xs], return_inverse=True)
+    extent = []
+    for coordinate in (ys, xs):
+        low, high = np.full(group.max() + 1, none), np.zeros(group.max() + 1, np.int64)
+        np.minimum.at(low, group, coordinate)
+        np.maximum.at(high, group, coordinate)
+        extent.append(high - low + 1)
+    extent = np.maximum(*extent)
+    longest = int(extent.max())
+    if longest * cell < MIN_MARK * max(h, w):
+        return None
+    kept = np.zeros((gh + 2, gw + 2), bool)
+    kept[ys + 1, xs + 1] = extent[group] >= KEEP_MARK * longest
+    # One cell around each kept mark too: its faint edges belong to it.
+    kept = np.logical_or.reduce([kept[dy : dy + gh, dx : dx + gw] for dy in range(3) for dx in range(3)])
+    return np.repeat(np.repeat(kept, cell, axis=0), cell, axis=1)[:h, :w]
 
 
 def _centre(ink: np.ndarray) -> np.ndarray | None:

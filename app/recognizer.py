@@ -80,7 +80,7 @@ class Recognizer:
         self.card = card
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Recognizer":
+    def load(cls, path: str | Path | None = None) -> Recognizer:
         """Load and check the ONNX model at `path` (default models/digit_cnn.onnx; relative
         paths are taken from the project root, not the current directory)."""
         path = DEFAULT_MODEL if path is None else project_path(path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from app.dataset import Example
+from app.dataset import Example, label_name
 from app.images import eight_bit_grey
 from app.reading import Reading, Status, percent
 from app.recognizer import Prediction
@@ -41,10 +41,10 @@ SCHEMES = {
 
 
 def example_caption(example: Example) -> str:
-    """"7", or "7 · read as 1" when the model got it wrong."""
+    """"7", or "7 · read as 1" when the model got it wrong ("not a digit · read as 4")."""
     if example.predicted is None or example.predicted == example.label:
-        return str(example.label)
-    return f"{example.label} · read as {example.predicted}"
+        return label_name(example.label)
+    return f"{label_name(example.label)} · read as {example.predicted}"
 
 
 def preview(image: Image.Image, side: int = 560) -> Image.Image:
@@ -59,15 +59,15 @@ def preview(image: Image.Image, side: int = 560) -> Image.Image:
 
 
 def counts_chart(counts: dict[int, int]):
-    """A bar chart of drawings per digit (Altair, imported only when the dataset is shown)."""
+    """A bar chart of drawings per label (Altair, imported only when the dataset is shown)."""
     import altair as alt
 
-    rows = [{"digit": str(digit), "drawings": n} for digit, n in counts.items()]
+    rows = [{"digit": label_name(label), "drawings": n} for label, n in counts.items()]
     return (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color="#4f46e5", cornerRadiusTopLeft=4, cornerRadiusTopRight=4)
         .encode(
-            x=alt.X("digit:O", axis=alt.Axis(labelAngle=0, title=None)),
+            x=alt.X("digit:O", sort=None, axis=alt.Axis(labelAngle=0, title=None)),
             y=alt.Y("drawings:Q", axis=alt.Axis(title="drawings", tickMinStep=1)),
             tooltip=["digit:O", "drawings:Q"],
         )

@@ -10,8 +10,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else shutil.which("chromium")
 CHROMIUM_ARGS = [
@@ -50,6 +55,32 @@ def stop(process: subprocess.Popen, grace: float = 10) -> None:
         process.wait()
 
 
+@contextmanager
+def streamlit_page(env: dict[str, str], log_path: Path, start_timeout: float = 60, page: str = "app/main.py"):
+    """`streamlit run` of the page on a free port of 127.0.0.1 with `env` added to the
+    environment; yields its URL once healthy, stops it afterwards. RuntimeError (with the end of
+    the server's log) when it exits or does not answer in `start_timeout` seconds."""
+    url = f"http://127.0.0.1:{free_port()}"
+    command = [
+        sys.executable, "-m", "streamlit", "run", page,
+        "--server.port", url.rsplit(":", 1)[1], "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not healthy(url):
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not answer {url}/_stcore/health within {start_timeout} s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        stop(process)
+
+
 def the_canvas(page, timeout_ms: float):
     """The page's drawing surface (a Playwright locator), once there is exactly one: after Clear
     or Undo a new canvas replaces the old, and for a moment both are in the page (inside the
@@ -78,3 +109,76 @@ def draw_stroke(page, *points: tuple[float, float], steps: int = 8, timeout_ms: 
     for point in points[1:]:
         page.mouse.move(*at(point), steps=steps)
     page.mouse.up()
+
+
+def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 400):
+    """The drawing canvas once the page has stopped laying it out: exactly one, with the same
+    bounding box for `quiet_ms` (the page measures its width first, then may remake the canvas
+    at the size that fits)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    last, since = None, time.monotonic()
+    while True:
+        canvas = the_canvas(page, timeout_ms)
+        box = canvas.bounding_box()
+        if box != last:
+            last, since = box, time.monotonic()
+        elif box is not None and (time.monotonic() - since) * 1000 >= quiet_ms:
+            return canvas
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the canvas did not settle within {timeout_ms:g} ms (last box {box})")
+        page.wait_for_timeout(100)
+
+
+# The element a click or tap at (x, y) would reach, looking into shadow roots (the canvas
+# component draws inside one); described as "tag.class class".
+_ELEMENT_AT = """([x, y]) => {
+  let element = document.elementFromPoint(x, y);
+  while (element && element.shadowRoot) {
+    const inner = element.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === element) break;
+    element = inner;
+  }
+  return element ? `${element.tagName.toLowerCase()}.${element.getAttribute("class") || ""}` : null;
+}"""
+
+
+def element_at(page, x: float, y: float) -> str | None:
+    """What is on top at viewport point (x, y), e.g. "canvas.dc-canvas upper-canvas", or None."""
+    return page.evaluate(_ELEMENT_AT, [x, y])
+
+
+def corners(box: dict, inset: float = 2) -> dict[str, tuple[float, float]]:
+    """The four corner points of a bounding box, `inset` pixels inside it."""
+    left, top = box["x"] + inset, box["y"] + inset
+    right, bottom = box["x"] + box["width"] - inset, box["y"] + box["height"] - inset
+    return {"top-left": (left, top), "top-right": (right, top), "bottom-left": (left, bottom), "bottom-right": (right, bottom)}
+
+
+def touch_stroke(page, *points: tuple[float, float], steps: int = 8) -> None:
+    """One stroke with a finger through viewport `points`, as a touch screen sends it (Chrome
+    DevTools' Input.dispatchTouchEvent; the page's context needs has_touch=True)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+            at = [] if x is None else [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1, "id": 1}]
+            session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": at})
+
+        touch("touchStart", *points[0])
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            for i in range(1, steps + 1):
+                touch("touchMove", x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+                page.wait_for_timeout(8)
+        touch("touchEnd")
+    finally:
+        session.detach()
+
+
+def canvas_pixel(page, x: float, y: float) -> tuple[int, int, int, int]:
+    """The RGBA value the canvas shows at viewport point (x, y) (its drawing layer, in CSS pixels:
+    the component draws without retina scaling)."""
+    drawing = page.locator("canvas.dc-canvas.lower-canvas")
+    box = drawing.bounding_box()
+    return tuple(drawing.evaluate(
+        "(c, [x, y]) => Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data)",
+        [round(x - box["x"]), round(y - box["y"])],
+    ))

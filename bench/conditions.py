@@ -11,7 +11,7 @@ each; `tests/app/test_robustness.py` checks a sample of them on the committed mo
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter

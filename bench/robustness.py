@@ -31,9 +31,7 @@ def evaluate(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n_other: int 
     rows = {}
     for name, make in CONDITIONS.items():
         images, results = _drawn(recognizer, make, x, seed)
-        tutorial = recognizer.session.run(
-            ["probabilities"], {"image": np.stack([tutorial_input(im) for im in images])[..., None]}
-        )[0].argmax(axis=1)
+        tutorial = recognizer.probabilities(np.stack([tutorial_input(im) for im in images])).argmax(axis=1)
         rows[name] = {
             "accuracy": _accuracy(results, y),
             "uncertain": float(np.mean([r.status != "ok" for r in results])),

@@ -14,7 +14,7 @@ from bench.server import PAGES, RESULT, ROOT, STEP_TIMEOUT_MS, served
 
 # A 2 in canvas fractions: the arc, the diagonal, the base.
 TWO = [(0.30, 0.30), (0.40, 0.18), (0.55, 0.15), (0.68, 0.22), (0.70, 0.35), (0.62, 0.50),
-       (0.48, 0.64), (0.32, 0.80), (0.50, 0.80), (0.72, 0.80)]  # fmt: skip
+       (0.48, 0.64), (0.32, 0.80), (0.50, 0.80), (0.72, 0.80)]
 
 
 def capture(output: Path) -> None:

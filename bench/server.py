@@ -27,13 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.contract import DATA_ENV, KERAS_MODEL, PROJECT_ROOT
 from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop, the_canvas
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
 APP_PYTHON = ROOT / ".venv" / "app" / "bin" / "python"
 TRAIN_PYTHON = ROOT / ".venv" / "train" / "bin" / "python"
-KERAS_MODEL = ROOT / "models" / "digit_cnn.keras"
 RESULT = ".digit-result"  # the test hook every measured page renders
 START_TIMEOUT = 60  # seconds
 STEP_TIMEOUT_MS = 20_000
@@ -78,8 +78,8 @@ def served(page: Page, data_dir: str):
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    env = dict(os.environ, DIGITS_DATA_DIR=data_dir, TF_CPP_MIN_LOG_LEVEL="2")
+    ]
+    env = dict(os.environ, **{DATA_ENV: data_dir}, TF_CPP_MIN_LOG_LEVEL="2")
     log = tempfile.TemporaryFile()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

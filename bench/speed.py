@@ -14,15 +14,13 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from app.contract import KERAS_MODEL, MODEL_FILES, MODELS_DIR
 from app.preprocess import to_model_input
 from app.recognizer import Recognizer
-
-MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
 def canvas_seven() -> np.ndarray:
@@ -55,7 +53,7 @@ def main() -> dict:
 
     import keras
 
-    model = keras.models.load_model(MODELS / "digit_cnn.keras", compile=False)
+    model = keras.models.load_model(KERAS_MODEL, compile=False)
     x = to_model_input(canvas)[None, ..., None]
     result["keras_predict_ms"] = timings_ms(lambda: model.predict(x, verbose=0), 100)
     result["keras_predict_plus_preprocess_ms"] = timings_ms(
@@ -64,14 +62,14 @@ def main() -> dict:
     result["speedup_vs_keras"] = result["keras_predict_plus_preprocess_ms"]["p50"] / result["recognizer_predict_ms"]["p50"]
 
     batch = np.random.default_rng(0).random((1000, 28, 28, 1), dtype=np.float32)
-    for precision, name in (("fp32", "digit_cnn.onnx"), ("int8", "digit_cnn.int8.onnx")):
-        path = MODELS / name
+    for precision, name in MODEL_FILES.items():
+        path = MODELS_DIR / name
         if not path.exists():
             continue
         r = Recognizer.load(path)
         one = x.astype(np.float32)
-        result[f"{precision}_inference_ms"] = timings_ms(lambda: r.session.run(["probabilities"], {"image": one}), 3000)
-        whole = timings_ms(lambda: r.session.run(["probabilities"], {"image": batch}), 10, warmup=2)
+        result[f"{precision}_inference_ms"] = timings_ms(lambda r=r, one=one: r.probabilities(one), 3000)
+        whole = timings_ms(lambda r=r: r.probabilities(batch), 10, warmup=2)
         result[f"{precision}_batch1000_ms_per_image"] = whole["p50"] / len(batch)
         result[f"{precision}_file_kb"] = round(path.stat().st_size / 1024, 1)
     return result

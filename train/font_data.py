@@ -3,27 +3,27 @@
 Families are split, never glyphs: every VALIDATION_EVERY-th package of the lock file is kept
 out of training and measures the model on digits and letters it has not seen (the figures in
 report.json, and the data the app's thresholds may be tuned on). The drawings are cached in
-`.cache/` under a key made of the lock file, the code that draws them, the seed and the counts.
+`.cache/` under a key made of the lock file, the source of the code that draws them
+(`train.views.code_key`), the seed and the counts.
 
     >>> pools = font_pools(cache_dir, seed=1)   # FontPools: digits, labels, letters, validation
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from app.files import atomic_write
 from train.fonts import LOCK, lock_hash, read_lock, training_fonts
 from train.glyphs import font_digits, font_not_digits
+from train.views import code_key
 
-PROJECT = Path(__file__).resolve().parent.parent
 DIGIT_VIEWS = 12  # drawings of each digit of each training font file
 LETTER_VIEWS = 2  # drawings of each letter and sign
 VALIDATION_EVERY = 10  # every 10th family of the lock file is validation, not training
-CODE = ("app/preprocess.py", "train/augment.py", "train/strokes.py", "train/glyphs.py", "train/letterforms.py", "train/font_data.py")
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ def font_pools(cache_dir: Path, seed: int, quick: bool = False, lock: Path = LOC
     digit_views, letter_views = DIGIT_VIEWS, LETTER_VIEWS
     if quick:
         train_files, val_files, digit_views, letter_views = train_files[:4], val_files[:2], 3, 1
-    code = b"".join((PROJECT / f).read_bytes() for f in CODE)
-    key = hashlib.sha256(code + f"{lock_hash(lock)}{seed}{digit_views}{letter_views}{quick}".encode()).hexdigest()[:16]
+    key = code_key("train.font_data", lock_hash(lock), seed, digit_views, letter_views, quick)
     path = Path(cache_dir) / f"fontviews-{key}.npz"
     if path.exists():
         try:
@@ -72,10 +71,7 @@ def font_pools(cache_dir: Path, seed: int, quick: bool = False, lock: Path = LOC
     val_letters = font_not_digits(val_files, 1, seed + 1)
     arrays = dict(x=x, y=y, form=form, letters=letters, val_x=val_x, val_y=val_y, val_letters=val_letters)
     if not quick:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp.npz")
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
+        atomic_write(path, lambda tmp: np.savez(tmp, **arrays), suffix=".npz")
     return FontPools(**arrays, key=key, families=len({f.family for f in files}) - len(held), val_families=len(held))
 
 

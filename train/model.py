@@ -20,17 +20,18 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-IMAGE_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+from app.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
+
+IMAGE_SHAPE = INPUT_SHAPE
 MEMBERS = 3
 
 
 def build_model(seed: int = 0, members: int = MEMBERS) -> keras.Model:
     """An uncompiled Keras model: (N, 28, 28, 1) float32 in 0..1 -> (N, 10) probabilities."""
-    image = keras.Input(IMAGE_SHAPE, name="image")
+    image = keras.Input(IMAGE_SHAPE, name=INPUT_NAME)
     logits = [_member(seed, k)(image) for k in range(members)]
     mean = layers.Average(name="mean_logits")(logits) if members > 1 else logits[0]
-    probabilities = layers.Activation("softmax", name="probabilities")(mean)
+    probabilities = layers.Activation("softmax", name=OUTPUT_NAME)(mean)
     return keras.Model(image, probabilities, name="digit_cnn")
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
-from PIL import Image  # noqa: E402
-from streamlit_drawable_canvas import st_canvas  # noqa: E402
+import keras
+import numpy as np
+import streamlit as st
+from PIL import Image
+from streamlit_drawable_canvas import st_canvas
 
 MODEL = Path(__file__).resolve().parent.parent.parent / "models" / "digit_cnn.keras"
 

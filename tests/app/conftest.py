@@ -11,3 +11,60 @@ def mnist_digits():
     """500 MNIST test digits (uint8 28x28, white on black) and their labels."""
     with np.load(FIXTURES / "mnist_test_500.npz") as z:
         return z["x"], z["y"]
+
+
+class Photos:
+    """Photos of paper, as a phone camera takes them: uneven light, paper grain, sensor noise,
+    sometimes dust, JPEG-compressed. `blank(seed)` has nothing written on it; `digit(d, contrast,
+    seed)` has the 28x28 digit `d` on it, its ink `contrast` darker than the paper (0.15: faint
+    pencil)."""
+
+    SIZE = (480, 640)
+
+    def blank(self, seed: int, quality: int = 75):
+        return self._jpeg(self._paper(seed), quality)
+
+    def digit(self, digit: np.ndarray, contrast: float, seed: int = 0, quality: int = 80):
+        from PIL import Image
+
+        h, w = self.SIZE
+        side = int(0.5 * h)
+        ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR), np.float32) / 255
+        full = np.zeros(self.SIZE, np.float32)
+        top, left = (h - side) // 2, (w - side) // 2 + (seed % 5 - 2) * 30
+        full[top : top + side, left : left + side] = ink
+        return self._jpeg(self._paper(seed) * (1 - contrast * full), quality)
+
+    def _paper(self, seed: int) -> np.ndarray:
+        from PIL import Image, ImageFilter
+
+        rng = np.random.default_rng(seed)
+        h, w = self.SIZE
+        yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+        light = rng.uniform(0.55, 0.9) + rng.uniform(-0.2, 0.2) * xx + rng.uniform(-0.15, 0.15) * yy
+        noise = rng.normal(128, 40, self.SIZE).clip(0, 255).astype(np.uint8)
+        grain = np.asarray(Image.fromarray(noise).filter(ImageFilter.GaussianBlur(rng.uniform(0.8, 3))), np.float32)
+        paper = light * (1 + rng.uniform(0.05, 0.25) * (grain / 255 - 0.5))
+        paper += rng.normal(0, rng.uniform(0.005, 0.04), self.SIZE)
+        if seed % 3 == 0:  # dust
+            for _ in range(int(rng.integers(3, 15))):
+                y, x, r = int(rng.integers(0, h)), int(rng.integers(0, w)), int(rng.integers(1, 3))
+                paper[max(0, y - r) : y + r, max(0, x - r) : x + r] *= rng.uniform(0.5, 0.85)
+        return paper
+
+    @staticmethod
+    def _jpeg(picture: np.ndarray, quality: int):
+        import io
+
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(np.rint(picture.clip(0, 1) * 255).astype(np.uint8)).convert("RGB").save(
+            buffer, "JPEG", quality=quality
+        )
+        return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+@pytest.fixture(scope="session")
+def photos():
+    return Photos()

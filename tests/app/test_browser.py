@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop, the_canvas
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -63,7 +63,7 @@ def server(browser, tmp_path_factory):
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -3,8 +3,10 @@
 Every bad file is made here, in tmp_path; the good ones are MNIST test digits.
 """
 
+import io
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -326,3 +328,101 @@ def test_other_model_is_used(capsys, tmp_path, mnist_digits):
     Image.fromarray(large(x[0])).save(tmp_path / "seven.png")
     code, [record] = run_json(capsys, "--model", FIXTURES / "tiny_valid.onnx", tmp_path / "seven.png")
     assert code == 0 and record["status"] in ("ok", "uncertain")
+
+
+# ---- standard input, the installed `digits` command, `make run` ----
+
+
+def test_dash_reads_standard_input(capsys, tmp_path, mnist_digits, monkeypatch):
+    x, y = mnist_digits
+    Image.fromarray(large(x[0])).save(tmp_path / "seven.png")
+    data = (tmp_path / "seven.png").read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, records = run_json(capsys, "-", tmp_path / "seven.png")
+    assert code == 0
+    assert [(r["file"], r["digit"]) for r in records] == [("-", y[0]), (str(tmp_path / "seven.png"), y[0])]
+    assert records[0]["probabilities"] == records[1]["probabilities"]
+
+
+def test_dash_with_nothing_on_standard_input_fail(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    code, lines, _ = run(capsys, "-")
+    assert code == 1 and lines == ["-: error — standard input is empty (0 bytes)"]
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """The project installed as `pip install -e .` installs it, into a fresh virtual environment
+    that borrows this one's packages (no network); returns its `digits` command."""
+    import sysconfig
+
+    pytest.importorskip("wheel", reason="building the project offline needs `wheel` (requirements-test.txt)")
+    venv = tmp_path_factory.mktemp("install") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    Path(site, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    result = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "-e", str(PROJECT_ROOT)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return venv / "bin" / "digits"
+
+
+def run_digits(installed: Path, *args, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([installed, *map(str, args)], cwd=cwd, input=stdin, capture_output=True, timeout=120)
+
+
+def test_digits_predict_works_from_another_folder(installed, tmp_path, mnist_digits):
+    x, y = mnist_digits
+    Image.fromarray(large(x[0])).save(tmp_path / "seven.png")
+    Image.new("L", (40, 40), 255).save(tmp_path / "blank.png")
+    for options in ([], ["--json"]):
+        result = run_digits(installed, "predict", *options, "seven.png", "blank.png", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        from_root = subprocess.run(
+            [sys.executable, "-m", "app.predict", *options, tmp_path / "seven.png", tmp_path / "blank.png"],
+            cwd=PROJECT_ROOT, capture_output=True, timeout=120,
+        )
+        # The same lines as `python -m app.predict` run from the project, but for the file names.
+        assert result.stdout == from_root.stdout.replace(f"{tmp_path}/".encode(), b"")
+    assert result.stdout.decode().splitlines()[0].startswith(f'{{"file": "seven.png", "digit": {y[0]}')
+
+
+def test_digits_predict_reads_standard_input(installed, tmp_path, mnist_digits):
+    x, y = mnist_digits
+    Image.fromarray(large(x[0])).save(tmp_path / "seven.png")
+    result = run_digits(installed, "predict", "-", cwd=tmp_path, stdin=(tmp_path / "seven.png").read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().startswith(f"-: {y[0]} (")
+
+
+@pytest.mark.parametrize(
+    "args, words", [([], "no command given"), (["frobnicate"], "unknown command 'frobnicate'")], ids=["none", "unknown"]
+)
+def test_digits_without_a_known_command_fail(installed, tmp_path, args, words):
+    result = run_digits(installed, *args, cwd=tmp_path)
+    assert result.returncode == 2 and words in result.stderr.decode() and "predict" in result.stderr.decode()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_passes_streamlit_arguments():
+    result = subprocess.run(
+        ["make", "-n", "run", "ARGS=--server.port 8611"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(line.endswith("streamlit run app/main.py --server.port 8611") for line in result.stdout.splitlines())
+
+
+def test_blank_paper_photo_is_empty_and_a_faint_digit_is_read(capsys, tmp_path, photos, mnist_digits):
+    x, y = mnist_digits
+    photos.blank(seed=3).save(tmp_path / "blank-paper.jpg", quality=95)
+    photos.digit(x[0], contrast=0.2, seed=0).save(tmp_path / "faint-seven.jpg", quality=95)
+    code, lines, _ = run(capsys, tmp_path / "blank-paper.jpg", tmp_path / "faint-seven.jpg")
+    assert code == 0
+    assert lines[0] == f"{tmp_path / 'blank-paper.jpg'}: empty — no ink found"
+    assert lines[1].startswith(f"{tmp_path / 'faint-seven.jpg'}: {y[0]} (")

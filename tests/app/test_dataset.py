@@ -4,7 +4,7 @@ import multiprocessing
 import re
 import threading
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from PIL import Image
 
 from app import dataset
 from app.contract import PROJECT_ROOT
-from app.dataset import DrawingStore, Example, load_labelled
+from app.dataset import DrawingStore, load_labelled
 
 FILE_RE = re.compile(r"(\d)/\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{12}\.png")
 
@@ -43,7 +43,7 @@ def test_save_round_trip(tmp_path, image, expected):
     example = store.save(image, 7, predicted=1, confidence=0.62, model_version="v3")
     assert store.examples() == [example]
     assert store.recent(5) == [example]
-    assert store.counts() == {**dict.fromkeys(range(10), 0), 7: 1}
+    assert store.counts() == {**dict.fromkeys(range(11), 0), 7: 1}
     assert (example.label, example.predicted, example.confidence) == (7, 1, 0.62)
     assert example.model_version == "v3"
     assert example.path == tmp_path / example.file
@@ -67,7 +67,7 @@ def test_save_writes_layout_and_index_line(tmp_path):
     ]
     saved_at = datetime.fromisoformat(example.time)
     assert saved_at.tzinfo is not None and saved_at.utcoffset().total_seconds() == 0
-    assert abs((datetime.now(timezone.utc) - saved_at).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - saved_at).total_seconds()) < 60
 
 
 def test_examples_in_save_order_recent_newest_first(tmp_path):
@@ -77,7 +77,7 @@ def test_examples_in_save_order_recent_newest_first(tmp_path):
     assert store.recent(2) == [saved[4], saved[3]]
     assert store.recent(0) == []
     assert store.recent(99) == saved[::-1]
-    assert store.counts() == {0: 0, 1: 2, 2: 0, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0}
+    assert store.counts() == {0: 0, 1: 2, 2: 0, 3: 1, 4: 1, 5: 1, 6: 0, 7: 0, 8: 0, 9: 0, 10: 0}
 
 
 @pytest.mark.parametrize("n", [-1, 1.5, "3", None, True])
@@ -90,7 +90,7 @@ def test_empty_store(tmp_path):
     store = DrawingStore(tmp_path / "not-yet-created")
     assert store.examples() == []
     assert store.recent(3) == []
-    assert store.counts() == dict.fromkeys(range(10), 0)
+    assert store.counts() == dict.fromkeys(range(11), 0)
 
 
 @pytest.mark.parametrize("label", [0, 9, np.int64(3), np.uint8(8)])
@@ -99,7 +99,7 @@ def test_label(tmp_path, label):
     assert example.label == label and type(example.label) is int
 
 
-@pytest.mark.parametrize("label", [True, False, "7", 10, -1, None, 7.0, 3.5, np.bool_(True)])
+@pytest.mark.parametrize("label", [True, False, "7", 11, -1, None, 7.0, 3.5, np.bool_(True)])
 def test_label_fail(tmp_path, label):
     store = DrawingStore(tmp_path)
     with pytest.raises(ValueError, match="labels must be an integer 0-9") as info:
@@ -288,6 +288,26 @@ def test_load_labelled(tmp_path):
         canvas(0, 28).tolist(),
         canvas(2, 28).tolist(),
     ]
+
+
+def test_not_a_digit_is_saved_counted_and_loaded(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), dataset.NOT_A_DIGIT, predicted=8, confidence=0.4)
+    assert example.file.startswith("not-a-digit/") and example.path.is_file()
+    assert index_lines(store)[-1]["label"] == dataset.NOT_A_DIGIT
+    assert DrawingStore(tmp_path).examples() == [example]
+    assert store.counts()[dataset.NOT_A_DIGIT] == 1 and sum(store.counts().values()) == 1
+    assert load_labelled(tmp_path)[1].tolist() == [dataset.NOT_A_DIGIT]
+    assert store.delete(example.file) and store.examples() == []
+
+
+def test_not_a_digit_entry_must_live_in_its_folder(tmp_path):
+    store = DrawingStore(tmp_path)
+    example = store.save(canvas(), 3)
+    entry = {**index_lines(store)[0], "label": dataset.NOT_A_DIGIT}
+    with open(store.index_path, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+    assert [e.label for e in store.examples()] == [3] and store.examples()[0].file == example.file
 
 
 def test_load_labelled_empty(tmp_path):

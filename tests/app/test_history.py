@@ -60,9 +60,27 @@ def test_a_stroke_after_undo_replaces_the_undone_one():
 
 def test_undo_reaches_back_as_far_as_its_depth():
     history = drawn(StrokeHistory(depth=5), 12)
-    assert len(history) == 5
-    counts = [stroke_count(history.undo()) for _ in range(4)]
-    assert counts == [11, 10, 9, 8]
+    counts = [stroke_count(history.undo()) for _ in range(5)]
+    assert counts == [11, 10, 9, 8, 7]
+    assert history.current()[1] == 7 and not history.can_undo()
+
+
+@pytest.mark.parametrize("strokes", [20, 21, 22, 40])
+def test_each_of_twenty_undos_takes_back_one_stroke(strokes):
+    history = drawn(StrokeHistory(depth=20), strokes)
+    for n in range(strokes - 1, strokes - 21, -1):
+        assert history.can_undo()
+        restart = history.undo()
+        assert stroke_count(restart) == n and history.current()[1] == n
+        assert n == 0 or history.current()[0][0, 0] == n
+
+
+@pytest.mark.parametrize("strokes, undos, allowed", [(1, 0, True), (1, 1, False), (3, 2, True), (4, 2, False)])
+def test_can_undo(strokes, undos, allowed):
+    history = drawn(StrokeHistory(depth=2), strokes)
+    for _ in range(undos):
+        history.undo()
+    assert history.can_undo() is allowed
 
 
 def test_clear_forgets_everything():

@@ -174,7 +174,7 @@ def test_threads_never_see_no_model_while_it_is_replaced(model_file):
                     failures.append("got no recognizer")
                 else:
                     versions.add(recognizer.card["version"])
-            except Exception as exc:  # noqa: BLE001 - any exception is the failure under test
+            except Exception as exc:  # any exception is the failure under test
                 failures.append(repr(exc))
 
     threads = [threading.Thread(target=serve) for _ in range(8)]

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import actions, render
 from app.contract import model_paths
-from app.dataset import DrawingStore
+from app.dataset import NOT_A_DIGIT, DrawingStore
 from app.reading import Reading, Status, percent
 from app.recognizer import Prediction, Recognizer
 
@@ -232,7 +232,7 @@ def test_draw_correction(drawn, seven, data_dir):
     drawn.image = canvas_of(seven)
     at = run_page()
     at.button(key="draw-save").click().run()
-    assert any("choose the digit" in e.value for e in at.error)
+    assert any("choose what it was" in e.value for e in at.error)
     assert DrawingStore(data_dir).examples() == []
 
     at.selectbox(key="draw-label").select(1)
@@ -241,6 +241,20 @@ def test_draw_correction(drawn, seven, data_dir):
     assert any("Saved as 1" in s.value for s in at.success)
     [example] = DrawingStore(data_dir).examples()
     assert (example.label, example.predicted) == (1, 7)
+
+
+def test_draw_correction_not_a_digit(drawn, seven, data_dir):
+    drawn.image = canvas_of(seven)
+    at = run_page()
+    choice = at.selectbox(key="draw-label")
+    assert choice.options[-1] == "not a digit" and len(choice.options) == 11
+    choice.select(NOT_A_DIGIT)
+    at.button(key="draw-save").click().run()
+    assert not at.exception
+    assert any("Saved as not a digit" in s.value for s in at.success)
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.label, example.predicted) == (NOT_A_DIGIT, 7)
+    assert render.example_caption(example) == "not a digit · read as 7"
 
 
 def test_draw_refusal_is_shown(drawn, data_dir):
@@ -304,8 +318,9 @@ def huge_header_png(width: int = 20000, height: int = 20000) -> bytes:
         (b"this is a note, not a picture\n", "looks like text"),
         (huge_header_png(), "far too large"),
         (png_bytes(Image.new("L", (64, 64), 255), format="PNG")[:60], "cannot be decoded"),
+        (bytes(10 * 2**20 + 1), "is 10.0 MB; the page takes pictures up to 10 MB"),
     ],
-    ids=["zero bytes", "text renamed .png", "huge header", "truncated"],
+    ids=["zero bytes", "text renamed .png", "huge header", "truncated", "over 10 MB"],
 )
 def test_upload_fail(data, message):
     upload = actions.read_upload(data, "digit.png")
@@ -357,6 +372,20 @@ def test_upload_animated_gif(recognizer, seven):
     upload = actions.read_upload(data, "seven.gif")
     assert upload.note == "seven.gif: it has 3 frames; the first one was used."
     assert actions.analyse(recognizer, upload.image).digit == 7
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_upload_blank_paper_says_no_digit_found(recognizer, photos, seed):
+    upload = actions.read_upload(png_bytes(photos.blank(seed), format="JPEG", quality=90), "paper.jpg")
+    result = actions.analyse(recognizer, upload.image)
+    assert result.status == "empty"
+    assert "No digit found" in render.result_html(result, "upload-result", "picture")
+
+
+def test_upload_faint_digit_is_read(recognizer, photos, seven):
+    upload = actions.read_upload(png_bytes(photos.digit(seven, contrast=0.2), format="JPEG", quality=90), "faint.jpg")
+    result = actions.analyse(recognizer, upload.image)
+    assert (result.status, result.digit) == ("ok", 7)
 
 
 def test_upload_one_pixel(recognizer):
@@ -423,7 +452,7 @@ def test_save_feedback(data_dir, seven):
 @pytest.mark.parametrize(
     "image, label, message",
     [
-        (np.zeros((28, 28), np.uint8), None, "choose the digit"),
+        (np.zeros((28, 28), np.uint8), None, "choose what it was"),
         (np.zeros((28, 28), np.uint8), 11, "labels must be an integer 0-9"),
         (np.zeros((10, 2001), np.uint8), 3, "the most accepted is 2000 on a side"),
     ],

@@ -191,3 +191,28 @@ def test_exif_rotation_is_applied(mnist_digits):
 def test_bad_input_fail(array, message):
     with pytest.raises(ValueError, match=message):
         to_model_input(array)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("quality", [60, 90])
+def test_photo_of_blank_paper_is_empty(photos, seed, quality):
+    """Grain, noise, uneven light and dust are not a mark: no digit, rather than a guess."""
+    assert to_model_input(photos.blank(seed, quality)) is None
+
+
+@pytest.mark.parametrize("contrast", [0.12, 0.15, 0.25])
+def test_faint_digit_photo_is_found(photos, mnist_digits, contrast):
+    """A faint pencil digit on the same papers is not taken for blank paper."""
+    x, _ = mnist_digits
+    for seed in range(12):
+        assert to_model_input(photos.digit(x[seed], contrast, seed)) is not None, f"digit {seed} lost"
+
+
+@pytest.mark.parametrize("contrast", [0.15, 0.25])
+def test_faint_digit_photo_looks_as_in_ink(photos, mnist_digits, contrast):
+    x, _ = mnist_digits
+    scores = [
+        similar(to_model_input(photos.digit(x[seed], contrast, seed)), to_model_input(photos.digit(x[seed], 0.8, seed)))
+        for seed in range(12)
+    ]
+    assert np.median(scores) > 0.8, f"median correlation with the inked digit {np.median(scores):.3f}"

@@ -45,6 +45,7 @@ def test_metadata(exported):
     assert "20x20" in meta["preprocessing"] and "centre of mass" in meta["preprocessing"]
     assert len(meta["source_sha256"]) == 64
     assert float(meta["parity_max_abs_diff"]) <= 1e-4
+    assert json.loads(meta["training_config"])["epochs"] == 1  # the run's whole TrainConfig travels along
     for key in ("model_version", "created", "tensorflow_version", "tf2onnx_version", "onnx_version"):
         assert meta[key]
 

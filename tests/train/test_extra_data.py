@@ -35,3 +35,45 @@ def test_empty_extra_data_is_an_error(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0", "--extra-data", str(tmp_path / "empty")]) == 2
     assert "no labelled drawings" in capsys.readouterr().err
+
+
+def scribble(seed: int) -> np.ndarray:
+    """A tangle of lines on white paper, as a user might draw when it is no digit."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    paper = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(paper).line([tuple(p) for p in rng.uniform(20, 180, size=(12, 2))], fill=0, width=12)
+    return np.asarray(paper)
+
+
+def test_not_a_digit_drawings_are_read_back_by_training(tmp_path, mnist):
+    from app.dataset import NOT_A_DIGIT
+    from train.drawings import users_drawings
+
+    store = DrawingStore(tmp_path)
+    store.save(scribble(0), NOT_A_DIGIT, predicted=8, confidence=0.4)
+    store.save(255 - mnist.x_test[0], int(mnist.y_test[0]))
+    (x, y), held_out = users_drawings(tmp_path, seed=0, holdout=0.2)
+    assert held_out is None and x.shape == (2, 28, 28)
+    assert sorted(y.tolist()) == sorted([NOT_A_DIGIT, int(mnist.y_test[0])])
+
+
+def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
+    from app.dataset import NOT_A_DIGIT
+    from train.config import TrainConfig
+    from train.drawings import users_drawings
+    from train.train import Data, _epoch
+
+    store = DrawingStore(tmp_path)
+    for seed in range(6):
+        store.save(scribble(seed), NOT_A_DIGIT)
+    extra, _ = users_drawings(tmp_path, seed=0, holdout=0.2)
+    # MNIST stand-ins without ink and no generated not-digits: only users' drawings have ink.
+    blank = np.zeros((400, 28, 28), np.uint8)
+    data = Data(blank[None], np.zeros(400, np.uint8), blank[:1], np.zeros(1, np.uint8), blank[:0], extra, None, "")
+    config = TrainConfig()
+    x, targets = _epoch(data, config, np.random.default_rng(0))
+    drawn = x.reshape(len(x), -1).max(axis=1) > 0
+    assert drawn.sum() == int(config.extra_share * 400)
+    assert np.allclose(targets[drawn], 0.1) and np.allclose(targets[~drawn].max(axis=1), 1.0)

@@ -1,9 +1,12 @@
 """A quick training run really learns, is reproducible, and never replaces a better model."""
 
+import hashlib
 import json
 
 import pytest
 
+from train.augment import AUGMENTATION
+from train.config import TrainConfig
 from train.model import MEMBERS
 from train.train import main, parse_args, train
 
@@ -56,3 +59,25 @@ def test_bad_arguments(capsys):
 def test_fine_tune_needs_a_model(tmp_path, capsys):
     assert main(["--quick", "--fine-tune", "--output", str(tmp_path / "none.keras"), "--verbose", "0"]) == 2
     assert "needs an existing model" in capsys.readouterr().err
+
+
+def test_the_report_records_the_whole_config(quick_run):
+    out, report = quick_run
+    saved = json.loads(out.with_name("report.json").read_text())
+    assert saved["config"] == json.loads(json.dumps(TrainConfig(epochs=1, copies=1, quick=True).as_dict()))
+    assert saved["config"]["augmentation"]["pen_share"] == AUGMENTATION.pen_share
+    assert saved["model_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "argv, epochs, copies",
+    [([], 16, 3), (["--quick"], 1, 1), (["--quick", "--epochs", "3"], 3, 1), (["--epochs=2", "--copies", "0"], 2, 0)],
+)
+def test_arguments_make_the_config(argv, epochs, copies):
+    config = parse_args(argv).config
+    assert (config.epochs, config.copies, config.quick) == (epochs, copies, "--quick" in argv)
+
+
+def test_config_refuses_impossible_runs():
+    with pytest.raises(ValueError, match="epochs=0"):
+        TrainConfig(epochs=0)

@@ -1,0 +1,52 @@
+"""Every knob of a training run in one object, written whole into report.json and, by export,
+into the ONNX metadata, so a reader of models/ can tell how the model was made.
+
+    >>> config = TrainConfig(epochs=16, seed=1)
+    >>> asdict(config)["augmentation"]["pen_share"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from train.augment import AUGMENTATION, Augmentation
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 16
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # peak, after one epoch of warm-up from a tenth of it
+    warmup_epochs: int = 1
+    final_lr_fraction: float = 0.01  # the cosine decay ends at this fraction of the peak
+    fine_tune_lr_factor: float = 0.2  # --fine-tune starts from the model and learns more gently
+    copies: int = 3  # augmented copies of each training digit
+    seed: int = 1
+    members: int = 3  # small CNNs averaged in one model (train/model.py)
+    shift: int = 1  # each epoch every view is shifted by up to this many pixels
+    junk_share: float = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
+    junk_pool: int = 20000  # of them made once per run
+    fonts: bool = True  # digits, letters and signs drawn from the pinned fonts (train/font_data.py)
+    font_share: float = 0.15  # font digits and letterforms, as a share of each epoch
+    letter_share: float = 0.05  # font letters and signs, taught as "all ten equally likely"
+    extra_share: float = 0.05  # users' drawings are oversampled to this share of each epoch
+    extra_holdout: float = 0.2  # share of users' drawings kept aside to measure accuracy on them
+    ema_momentum: float = 0.999  # the weights are an exponential moving average over training
+    ema_min_steps: int = 5000  # 0.999 ** 5000 < 1 %: shorter runs use the plain weights
+    max_mnist_drop: float = 0.001  # refuse to replace a model that loses more on MNIST test
+    fine_tune: bool = False
+    quick: bool = False  # a small subset, for tests
+    quick_digits: int = 2000
+    quick_test_digits: int = 1000
+    quick_junk: int = 500
+    augmentation: Augmentation = field(default_factory=lambda: AUGMENTATION)
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0:
+            raise ValueError(
+                f"epochs and batch size must be positive and copies zero or more, "
+                f"got epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}"
+            )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
