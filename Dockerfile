@@ -4,16 +4,23 @@
 #   make image                                   # podman build + smoke test (deploy/image.sh)
 #   docker run -p 8501:8501 -v digits-data:/data digit-recognizer
 
-# ---- build: the app's requirements in a virtual environment, copied whole into the runtime ----
-FROM python:3.11-slim AS build
+# The base, pinned by digest so that a rebuild gets the same bytes. Refresh it on purpose:
+#   docker pull python:3.11-slim && docker inspect --format '{{index .RepoDigests 0}}' python:3.11-slim
+# and build with --build-arg BASE_IMAGE=python:3.11-slim@sha256:<digest> (deploy/image.sh passes
+# the digest of the local base it builds on).
+ARG BASE_IMAGE=python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
+
+# ---- build: the app's locked requirements in a virtual environment, copied whole into the runtime ----
+FROM ${BASE_IMAGE} AS build
 # Where a machine reaches PyPI through its own certificate authority; unset elsewhere.
 ARG PIP_CERT
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 RUN python3 -m venv /opt/venv
-COPY requirements-app.txt /tmp/requirements-app.txt
-RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements-app.txt
+# Every package pinned with its sha256 (pip refuses anything else), wheels only: no setup code runs.
+COPY requirements-app.lock /tmp/requirements-app.lock
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /tmp/requirements-app.lock
 # The runtime installs nothing and runs no library's own test suite: leave pip, the tests of
 # pandas, NumPy and pyarrow, and pyarrow's C++ headers behind (about 70 MB).
 RUN /opt/venv/bin/pip uninstall --yes --quiet pip \
@@ -21,7 +28,7 @@ RUN /opt/venv/bin/pip uninstall --yes --quiet pip \
     && rm -rf pandas/tests numpy/tests numpy/*/tests pyarrow/tests pyarrow/include pyarrow/src
 
 # ---- runtime ----
-FROM python:3.11-slim
+FROM ${BASE_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \
     VIRTUAL_ENV=/opt/venv \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -6,7 +6,7 @@ TRAIN_VENV := .venv/train
 APP_PY := $(APP_VENV)/bin/python
 TRAIN_PY := $(TRAIN_VENV)/bin/python
 
-.PHONY: run test lint test-app test-train bench train export image screenshot clean-env browser
+.PHONY: run test lint test-app test-train bench train export image screenshot clean-env browser lock
 
 run: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/streamlit run app/main.py $(ARGS)
@@ -39,15 +39,33 @@ image:
 screenshot: $(APP_VENV)/.installed browser
 	$(APP_VENV)/bin/python -m bench.screenshot
 
-$(APP_VENV)/.installed: requirements-app.txt requirements-test.txt
+# Installed from the lock files only: every package pinned with its sha256 (pip refuses anything
+# else) and wheels only, so no package's setup code runs. `make lock` rewrites them.
+PIP_INSTALL = -m pip install --quiet --require-hashes --only-binary=:all:
+
+$(APP_VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(APP_VENV)
-	$(APP_PY) -m pip install --quiet -r requirements-app.txt -r requirements-test.txt
+	$(APP_PY) $(PIP_INSTALL) -r requirements-dev.lock
 	touch $@
 
-$(TRAIN_VENV)/.installed: requirements-train.txt requirements-app.txt requirements-test.txt
+$(TRAIN_VENV)/.installed: requirements-train.lock
 	$(PYTHON) -m venv $(TRAIN_VENV)
-	$(TRAIN_PY) -m pip install --quiet -r requirements-train.txt -r requirements-test.txt
+	$(TRAIN_PY) $(PIP_INSTALL) -r requirements-train.lock
 	touch $@
+
+# The lock files from the requirements files (top-level pins): the app image's
+# (requirements-app.lock), the app's with the test tools (requirements-dev.lock) and training's
+# (requirements-train.lock). Versions already locked are kept; uv runs from a throwaway venv.
+UV_PIN := uv==0.13.9
+LOCK = $(LOCK_VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
+LOCK_VENV := .venv/lock
+
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(UV_PIN)
+	$(LOCK) requirements-app.txt -o requirements-app.lock
+	$(LOCK) requirements-app.txt requirements-test.txt -o requirements-dev.lock
+	$(LOCK) requirements-train.txt requirements-test.txt -o requirements-train.lock
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads a browser here).
 browser:

@@ -2,11 +2,12 @@
 labelled drawing, delete one. Each returns a `Reading` or an `Outcome` that says how it went.
 
     >>> reading = analyse(recognizer, canvas_rgba)       # status ok | uncertain | empty | error
-    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25")
+    >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25", session="ab12")
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +16,11 @@ from PIL import Image
 from app.contract import DATA_ENV
 from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
+from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
 
+log = logging.getLogger("digits.page")
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
 UPLOAD_FORMATS = "PNG, JPEG, GIF, BMP, WebP or TIFF"
 
@@ -48,9 +51,11 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
 
 
 def read_upload(data: bytes, name: str) -> Upload:
-    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence."""
+    """Open the bytes of an uploaded file; a file we cannot use gives `error`, a sentence.
+    The messages name the file as Markdown that shows its name as text (app/plain_text.py)."""
     if len(data) > UPLOAD_LIMIT:
         return Upload(None, error=too_large(name, f"{len(data) / 2**20:.1f} MB"))
+    name = literal(name)
     try:
         image = open_image(data, name)
     except ImageError as exc:
@@ -60,9 +65,10 @@ def read_upload(data: bytes, name: str) -> Upload:
 
 
 def too_large(name: str, size: str) -> str:
-    """The refusal of an upload over UPLOAD_LIMIT, `size` as it is to be shown ("13.0 MB")."""
+    """The refusal of an upload over UPLOAD_LIMIT, `size` as it is to be shown ("13.0 MB"); the
+    file's name (the browser's words) as Markdown-escaped text."""
     return (
-        f"{name} is {size}; the page takes pictures up to {UPLOAD_LIMIT // 2**20} MB. "
+        f"{literal(name)} is {literal(size)}; the page takes pictures up to {UPLOAD_LIMIT // 2**20} MB. "
         "Crop it to the digit or save it smaller, then try again."
     )
 
@@ -73,8 +79,10 @@ def save_feedback(
     label: int | None,
     prediction: Prediction | None,
     model_version: str | None,
+    session: str | None = None,
 ) -> Outcome:
-    """Save `image` as a drawing of `label`; the outcome says "Saved as 7 ..." or why not."""
+    """Save `image` as a drawing of `label` by browser session `session`; the outcome says
+    "Saved as 7 ..." or why not, in words for a visitor (no server paths: those go to the log)."""
     if label is None:
         return Outcome(False, "Not saved: choose what it was under “No, it was:” first.")
     try:
@@ -84,25 +92,38 @@ def save_feedback(
             predicted=None if prediction is None else prediction.digit,
             confidence=None if prediction is None else prediction.confidence,
             model_version=model_version,
+            session=session,
         )
     except ValueError as exc:
         return Outcome(False, f"Not saved: {sentence(str(exc))}")
     except OSError as exc:
-        return Outcome(False, (
-            f"Not saved: the drawings folder {store.root} cannot be written ({exc.strerror or exc}). "
-            f"Point {DATA_ENV} at a writable folder."
-        ))
-    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: the next model learns from it.")
+        log.error("cannot save into %s (%s): point %s at a writable folder", store.root, exc, DATA_ENV)
+        return Outcome(False, "Not saved: this server cannot store drawings right now. Nothing was kept.")
+    return Outcome(True, f"Saved as {label_name(example.label)}. Thank you: once the operator has looked at it, the next model learns from it.")
 
 
-def delete_example(store: DrawingStore, file: str) -> Outcome:
-    """Delete one saved drawing; the outcome says what happened."""
+def delete_example(store: DrawingStore, file: str, session: str | None = None) -> Outcome:
+    """Delete one saved drawing (with `session`: only one of that session's own); the outcome
+    says what happened."""
     try:
-        gone = store.delete(file)
+        gone = store.delete(file, session=session)
     except ValueError as exc:
         return Outcome(False, f"Not deleted: {sentence(str(exc))}")
     except OSError as exc:
-        return Outcome(False, f"Not deleted: {store.root} cannot be written ({exc.strerror or exc}).")
+        log.error("cannot delete from %s (%s)", store.root, exc)
+        return Outcome(False, "Not deleted: this server cannot change its drawings right now.")
     folder = file.split("/")[0]
-    shown = label_name(NOT_A_DIGIT) if folder == NOT_A_DIGIT_FOLDER else f"a {folder}"
-    return Outcome(True, f"Deleted a drawing of {shown}." if gone else "That drawing was already deleted.")
+    what = f"that is {label_name(NOT_A_DIGIT)}" if folder == NOT_A_DIGIT_FOLDER else f"of {folder}"
+    return Outcome(True, f"Deleted a drawing {what}." if gone else "That drawing was already deleted.")
+
+
+def approve(store: DrawingStore, files: list[str] | None) -> Outcome:
+    """Approve drawings for training (the operator's; None: every pending one)."""
+    try:
+        count = store.approve(files)
+    except ValueError as exc:
+        return Outcome(False, f"Not approved: {sentence(str(exc))}")
+    except OSError as exc:
+        log.error("cannot approve in %s (%s)", store.root, exc)
+        return Outcome(False, "Not approved: this server cannot change its drawings right now.")
+    return Outcome(True, f"Approved {count} drawing{'s' if count != 1 else ''} for training.")

@@ -25,6 +25,10 @@ DEFAULT_MODEL = MODELS_DIR / MODEL_FILES["fp32"]
 MODEL_ENV = "DIGITS_MODEL"  # path of the fp32 model; the int8 one is looked for beside it
 DATA_ENV = "DIGITS_DATA_DIR"  # users' labelled drawings
 CACHE_ENV = "DIGITS_CACHE_DIR"  # downloaded and derived training data
+QUOTA_ENV = "DIGITS_STORE_QUOTA_MB"  # the most the drawing store may hold, in MiB
+SESSION_SAVES_ENV = "DIGITS_SESSION_SAVES"  # the most drawings one browser session may save
+SAVE_INTERVAL_ENV = "DIGITS_SAVE_INTERVAL"  # seconds one browser session waits between saves
+OPERATOR_TOKEN_ENV = "DIGITS_OPERATOR_TOKEN"  # the operator's sign-in token, when not using OIDC
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "drawings"
 DEFAULT_CACHE_DIR = PROJECT_ROOT / ".cache"
 

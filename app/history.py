@@ -1,14 +1,15 @@
 """The canvas's strokes as the page has seen them, so Undo can go back one stroke at a time.
 
     >>> history = StrokeHistory()
-    >>> history.record(canvas.json_data, canvas.image_data)   # after every canvas report
-    >>> image, strokes = history.current()                     # what to read now
+    >>> history.record(strokes_json, png)                      # after every canvas report
+    >>> png, strokes = history.current()                       # what to read now
     >>> start = history.undo()                                 # the drawing to remake the canvas from
 
 The canvas component reports its picture and its strokes (fabric.js JSON) after each stroke.
 A canvas remade by Undo shows the earlier strokes but reports nothing until the next stroke,
 so until then the page reads the picture kept here. A canvas also goes on returning its last
-report on every rerun: a report already seen is not recorded again (it would undo a recolouring).
+report on every rerun: a report already seen is not recorded again (it would undo a recolouring). The page keeps
+the canvas's checked PNG bytes (app/canvas_input.py), a few KB a stroke, never a decoded picture.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ class StrokeHistory:
     def __init__(self, depth: int = UNDO_DEPTH) -> None:
         assert depth >= 1, f"an undo history needs room for at least one report, got {depth}"
         self.depth = depth
-        self._reports: list[tuple[dict, np.ndarray]] = []
+        self._reports: list[tuple[dict, bytes | np.ndarray]] = []
         self._seen: dict | None = None  # the canvas's last report, as recorded
 
-    def record(self, drawing: dict | None, image: np.ndarray | None) -> None:
+    def record(self, drawing: dict | None, image: bytes | np.ndarray | None) -> None:
         """Keep a canvas report; reports with as many strokes or more than it are replaced by it
         (the canvas was redrawn from an earlier point). A report without strokes empties it."""
         if image is None or (self._seen is not None and drawing == self._seen):
@@ -46,7 +47,7 @@ class StrokeHistory:
         kept = [r for r in self._reports if stroke_count(r[0]) < count][-self.depth :]
         self._reports = kept + [(drawing or {}, image)]
 
-    def current(self) -> tuple[np.ndarray | None, int]:
+    def current(self) -> tuple[bytes | np.ndarray | None, int]:
         """The picture to read and its number of strokes; (None, 0) for an empty canvas."""
         if not self._reports:
             return None, 0

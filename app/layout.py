@@ -23,6 +23,9 @@ GAP = 32  # between canvas and result (Streamlit's "medium" gap, 2rem)
 STACKED_MAX = 440  # a stacked canvas on a tablet stops growing here
 STACKED_MIN = 160  # and never gets smaller than this, however narrow the screen
 STEP = 8  # stacked sides are multiples of this, so a scrollbar coming and going does not remake it
+# A stacked tab goes side by side again only this much past the limit: the page's scrollbar
+# (up to 17 px) appears or goes with the change, and must not flip it back.
+HYSTERESIS = 24
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,10 @@ class Shape:
     stacked: bool
 
 
-def for_width(width: int | float | None) -> Shape:
+def for_width(width: int | float | None, stacked: bool = False) -> Shape:
     """The Draw tab's shape for a content `width` in CSS pixels (None: not measured yet, taken
-    as room for both side by side)."""
-    if width is None or width >= CANVAS_SIDE + GAP + RESULT_MIN:
+    as room for both side by side); `stacked`: whether it is stacked now."""
+    if width is None or width >= CANVAS_SIDE + GAP + RESULT_MIN + (HYSTERESIS if stacked else 0):
         return Shape(CANVAS_SIDE, stacked=False)
     side = int(min(width, STACKED_MAX)) // STEP * STEP
     return Shape(max(side, STACKED_MIN), stacked=True)

@@ -3,7 +3,8 @@
     $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
 
 Layout and wording only: what it shows comes from app/render.py, what it does from
-app/actions.py, the stroke history from app/history.py. One model per file per process
+app/actions.py, the stroke history from app/history.py; the tabs of saved drawings (a
+visitor's own, the operator's Dataset) and the operator's sign-in are app/saved_tabs.py. One model per file per process
 (`st.cache_resource`), checked for a new file on every rerun, so `make export` takes effect on
 the next stroke. $DIGITS_MODEL points at another fp32 model (the int8 one is looked for beside
 it), $DIGITS_DATA_DIR at another drawings folder. The Draw tab is a fragment, so a stroke
@@ -13,6 +14,7 @@ reruns only it.
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 from pathlib import Path
 
@@ -24,17 +26,17 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, layout, render, viewport
+from app import actions, layout, render, saved_tabs, upload_tab, viewport
+from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
-from app.dataset import LABELS, DrawingStore, label_name
 from app.history import UNDO_DEPTH, StrokeHistory
 from app.live_model import LiveModel
-from app.reading import Reading
+from app.plain_text import literal
 from app.recognizer import Recognizer
+from app.upload_tab import feedback_ui
 
 PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
-RECENT = 24  # examples shown in the dataset tab
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
 
@@ -45,12 +47,6 @@ def live_model(path: str) -> LiveModel:
     return LiveModel(path)
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
-def thumbnail(path: str) -> bytes:
-    # Saved drawings never change (a new name for each), so the path is a safe key.
-    return render.thumbnail(path)
-
-
 def main() -> None:
     st.set_page_config(page_title="Digit Recognizer", page_icon="✏️", layout="wide")
     st.html(f"<style>{CSS}</style>")
@@ -58,25 +54,38 @@ def main() -> None:
     state.setdefault("canvas_round", 0)
     state.setdefault("upload_round", 0)
 
+    # Who this browser tab is: its saves are listed under this id, and only it can take them back.
+    state.setdefault("visitor", secrets.token_hex(8))
+
     settings = guarded(sidebar_ui)
     if settings is None:
         return
     live, (recognizer, problem) = settings
+    operator = bool(guarded(saved_tabs.operator_ui))
+    if recognizer is not None and problem:
+        # The details name server paths and come from a file: the operator sees them as text.
+        log.warning("model reload: %s", problem)
+        st.sidebar.warning(literal(problem, 1000) if operator else "A newer model file could not be loaded; this one keeps serving.")
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
     st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
-        st.error(problem)
+        st.error(problem if operator else "No model is loaded on this server yet; the operator has been told.")
+        log.error("no model: %s", problem)
 
-    draw, upload, dataset = st.tabs(["Draw", "Upload", "Dataset"], key="tab", on_change="rerun")
+    names = ["Draw", "Upload", "Your drawings"] + (["Dataset"] if operator else [])
+    draw, upload, yours, *rest = st.tabs(names, key="tab", on_change="rerun")
     # Draw always runs, so the drawing survives a visit to the other tabs; they run only when open.
     with draw:
         draw_fragment(live, (recognizer, problem))
     if upload.open:
         with upload:
-            guarded(upload_ui, recognizer)
-    if dataset.open:
-        with dataset:
-            guarded(dataset_ui)
+            guarded(upload_tab.upload_ui, recognizer)
+    if yours.open:
+        with yours:
+            guarded(saved_tabs.your_drawings_ui)
+    if rest and rest[0].open:
+        with rest[0]:
+            guarded(saved_tabs.dataset_ui)
 
 
 def guarded(ui, *args):
@@ -110,8 +119,6 @@ def sidebar_ui() -> tuple[LiveModel, tuple[Recognizer | None, str | None]]:
         recognizer, problem = live.current()
         if recognizer is not None:
             st.markdown(render.card_html(recognizer.card), unsafe_allow_html=True)
-            if problem:
-                st.warning(problem)
         else:
             st.caption("No model loaded.")
     return live, (recognizer, problem)
@@ -157,7 +164,8 @@ def draw_ui(recognizer: Recognizer | None) -> None:
     """Canvas and result side by side where there is room, the result under the canvas (and the
     pen settings with it) where there is not."""
     state = st.session_state
-    shape = layout.for_width(viewport.content_width())
+    width = viewport.content_width()
+    shape = layout.for_width(width, state.get("stacked", False))
     if shape.stacked != state.get("stacked", False):
         state.stacked = shape.stacked
         st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas
@@ -179,7 +187,9 @@ def draw_ui(recognizer: Recognizer | None) -> None:
                 initial_drawing=state.get("canvas_start"),
                 key=f"canvas-{state.canvas_round}-{shape.side}",
             )
-            image, strokes = current_drawing(canvas)
+            image, strokes = current_drawing(canvas, shape.side)
+            if state.get("canvas_refused"):
+                st.caption("This drawing could not be read. Clear the canvas and draw again.")
             with st.container(horizontal=True, gap="small"):
                 st.button(
                     "Undo", key="undo", icon=":material/undo:", on_click=undo_stroke, disabled=not history().can_undo()
@@ -187,7 +197,9 @@ def draw_ui(recognizer: Recognizer | None) -> None:
                 st.button("Clear", key="clear", icon=":material/ink_eraser:", on_click=clear_canvas)
             if shape.stacked:
                 pen_settings_ui("row")
-        result_ui(recognizer, image)
+        # What the page drew from, for the browser tests (like the result card's data-* attributes).
+        hook = f'<div class="dr-state" data-strokes="{strokes}" data-width="{width or ""}" data-side="{shape.side}" hidden></div>'
+        result_ui(recognizer, image, hook)
 
 
 def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
@@ -209,13 +221,13 @@ def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
     state.canvas_start = history().latest()
 
 
-def result_ui(recognizer: Recognizer | None, image) -> None:
+def result_ui(recognizer: Recognizer | None, image, hook: str = "") -> None:
     state = st.session_state
     with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
         result = actions.analyse(recognizer, image)
-        st.html(render.result_html(result, "digit-result", "drawing"))
+        st.html(hook + render.result_html(result, "digit-result", "drawing"))
         saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved
@@ -228,10 +240,20 @@ def history() -> StrokeHistory:
     return st.session_state.setdefault("history", StrokeHistory(UNDO_DEPTH))
 
 
-def current_drawing(canvas) -> tuple:
-    """The canvas picture to read, and how many strokes it has (see app/history.py)."""
+def current_drawing(canvas, side: int) -> tuple:
+    """The canvas picture to read, and how many strokes it has (see app/history.py). What the
+    browser sent is checked against the canvas's `side` before a pixel of it is decoded
+    (app/canvas_input.py); a refused report is not kept."""
     strokes = history()
-    strokes.record(canvas.json_data, canvas.image_data)
+    drawing, data_url = raw_report(canvas)
+    try:
+        checked = check_strokes(drawing)
+        png = None if data_url is None else check_data_url(data_url, side, side)
+        strokes.record(checked, None if png is None else decode_png(png))
+        st.session_state.canvas_refused = False
+    except CanvasInputError as exc:
+        log.warning("canvas report refused: %s", exc)
+        st.session_state.canvas_refused = True
     return strokes.current()
 
 
@@ -246,104 +268,6 @@ def undo_stroke() -> None:
     """Take back the last stroke: a new canvas that starts from the drawing before it."""
     st.session_state.canvas_start = history().undo()
     st.session_state.canvas_round += 1
-
-
-def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str | None:
-    """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
-    confirmation; a refusal is shown here and gives None."""
-    prediction = result.prediction
-    # When the page says "not sure", a bare "Right?" would not say which guess it confirms.
-    confirm = "Right?" if result.status == "ok" else f"It's {prediction.digit}"
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        right = st.button(
-            confirm, key=f"{key}-right", icon=":material/check:",
-            help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
-        )
-        label = st.selectbox(
-            "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
-            format_func=label_name,
-        )
-        correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
-    if not (right or correct):
-        return None
-    version = recognizer.card.get("version")
-    label = prediction.digit if right else label
-    outcome = actions.save_feedback(DrawingStore(), image, label, prediction, version)
-    if not outcome.ok:
-        st.error(outcome.message)
-        return None
-    return outcome.message
-
-
-def upload_ui(recognizer: Recognizer | None) -> None:
-    state = st.session_state
-    # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
-    # only an icon, without the reason.
-    file = st.file_uploader(
-        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
-        help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
-    )
-    st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
-    if refused := viewport.refused_upload():
-        st.error(actions.too_large(*refused))
-    if confirmation := state.pop("upload_saved", None):
-        st.success(confirmation, icon=":material/check_circle:")
-    if file is None:
-        return
-    upload = actions.read_upload(file.getvalue(), file.name)
-    if upload.error:
-        st.error(upload.error)
-        return
-    if upload.note:
-        st.info(upload.note)
-    result = actions.analyse(recognizer, upload.image)
-    left, right = st.columns([1, 1.2], gap="medium")
-    left.image(render.preview(upload.image), caption=file.name, width="stretch")
-    with right:
-        st.html(render.result_html(result, "upload-result", "picture"))
-        saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
-        if saved:
-            state.upload_saved = saved
-            state.upload_round += 1  # a new, empty uploader
-            st.rerun()
-
-
-def dataset_ui() -> None:
-    store = DrawingStore()
-    if deleted := st.session_state.pop("deleted", None):
-        st.toast(deleted)
-    counts = store.counts()
-    total = sum(counts.values())
-    st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}")
-    st.caption(
-        f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change). To teach the model with them: "
-        f"`python -m train --extra-data {store.root} --fine-tune`, then `make export`."
-    )
-    if total == 0:
-        st.info(
-            "Nothing saved yet. Draw a digit, then press **Right?**, or choose what it was (a digit, or "
-            "“not a digit”) and **Save correction**."
-        )
-        return
-    st.altair_chart(render.counts_chart(counts))
-    st.download_button(
-        "Download all (ZIP)", data=store.zip_bytes, file_name="digit-drawings.zip", mime="application/zip",
-        on_click="ignore", icon=":material/download:",
-    )
-    st.markdown("**Latest**")
-    with st.container(horizontal=True, gap="small"):
-        for example in store.recent(RECENT):
-            with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
-                st.image(thumbnail(str(example.path)), width=80)
-                st.caption(render.example_caption(example))
-                st.button(
-                    "Delete", key=f"delete-{example.file}", type="tertiary", icon=":material/delete:",
-                    on_click=delete_example, args=(store, example.file),
-                )
-
-
-def delete_example(store: DrawingStore, file: str) -> None:
-    st.session_state.deleted = actions.delete_example(store, file).message
 
 
 if __name__ == "__main__":

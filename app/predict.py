@@ -9,6 +9,9 @@
     $ python -m app.predict --model models/digit_cnn.int8.onnx seven.png
     $ cat seven.png | python -m app.predict -           # `-` reads the picture from standard input
     $ digits predict seven.png                          # the same, once installed (`pip install -e .`)
+    $ python -m app.predict --number year.png room.png  # whole numbers, digit by digit
+    year.png: 2026 (4 digits, the least sure 97.9 %)
+    room.png: 4?7 — not sure of digit 2: 0 (55 %) or 6 (30 %)
 
 Each file gets one line, in the order given; a file that cannot be read is reported on its line
 and the rest still run. Exit code 0 when every file was read (ok, uncertain or empty), 1 when
@@ -27,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from PIL import Image
 
 from app.images import ImageError, frames_note, open_image
+from app.numbers import NumberReading
 from app.reading import Reading, Status, percent
 from app.recognizer import ModelError, Recognizer
 
@@ -116,6 +120,70 @@ def _predict_one(recognizer: Recognizer, image: Image.Image) -> Reading:
     return Reading(prediction.status, prediction)
 
 
+def number_verdict(reading: NumberReading) -> str:
+    """What was read as a number: `2026 (4 digits, the least sure 97.9 %)`, `20?6 — not sure of
+    digit 3: 0 (52 %) or 8 (40 %)`, `empty — no ink found` or `error — <reason>`."""
+    if reading.status == Status.ERROR:
+        return f"error — {reading.message}"
+    if reading.status == Status.EMPTY:
+        return "empty — no ink found"
+    if reading.status == Status.UNCERTAIN:
+        return f"{reading.number} — {_unsure(reading)}"
+    least = percent(min(d.prediction.confidence for d in reading.digits))
+    count = f"{len(reading.digits)} digits, the least sure" if len(reading.digits) > 1 else "1 digit,"
+    return f"{reading.number} ({count} {least})"
+
+
+def number_line(file: str, reading: NumberReading) -> str:
+    """The human line, e.g. `year.png: 2026 (4 digits, the least sure 97.9 %)`."""
+    note = f" — note: {reading.message}" if reading.status != Status.ERROR and reading.message else ""
+    return f"{file}: {number_verdict(reading)}{note}"
+
+
+def number_record(file: str, reading: NumberReading) -> dict:
+    """The JSON object: file, number, status, digits (digit, confidence, status, box), message
+    (null when every digit is read with confidence and there is nothing to note)."""
+    message = reading.message
+    if reading.status in (Status.UNCERTAIN, Status.EMPTY):
+        own = _unsure(reading) if reading.status == Status.UNCERTAIN else "empty: no ink found"
+        message = own if message is None else f"{own}; {message}"
+    digits = [
+        {"digit": d.prediction.digit, "confidence": round(d.prediction.confidence, 6), "status": d.prediction.status, "box": list(d.box)}
+        for d in reading.digits
+    ]
+    return {"file": file, "number": reading.number, "status": reading.status, "digits": digits, "message": message}
+
+
+def _unsure(reading: NumberReading) -> str:
+    """`not sure of digit 3: 0 (52 %) or 8 (40 %)`, for each digit that is not ok."""
+    said = []
+    for i in reading.unsure:
+        (first, p1), (second, p2) = reading.digits[i].prediction.top2
+        said.append(f"digit {i + 1}: {first} ({100 * p1:.0f} %) or {second} ({100 * p2:.0f} %)")
+    return "not sure of " + "; ".join(said)
+
+
+def read_numbers(recognizer: Recognizer, files: Sequence[str]) -> Iterator[tuple[str, NumberReading]]:
+    """(file, NumberReading) for each file, in order, each picture read on its own as a number.
+    A file that cannot be read has status "error" and says why."""
+    for file in files:
+        try:
+            image = open_image(sys.stdin.buffer.read(), name="standard input") if file == STDIN else open_image(file, name="the file")
+        except ImageError as exc:
+            yield file, NumberReading(None, Status.ERROR, (), str(exc))
+            continue
+        except Exception as exc:  # a decoder bug must cost one line, not the whole run
+            yield file, NumberReading(None, Status.ERROR, (), f"the file cannot be read ({type(exc).__name__}: {exc})")
+            continue
+        try:
+            reading = recognizer.read_number(image)
+        except Exception as exc:
+            yield file, NumberReading(None, Status.ERROR, (), f"the picture could not be read as a number ({type(exc).__name__}: {exc})")
+            continue
+        note = frames_note(image)
+        yield file, reading if note is None else NumberReading(reading.number, reading.status, reading.digits, note)
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m app.predict") -> int:
     """Run the command line with `argv` (default sys.argv[1:]); return the exit code."""
     parser = argparse.ArgumentParser(
@@ -123,9 +191,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m app.predict")
         description="Read the handwritten digit in each picture file (PNG, JPEG, GIF, BMP, WebP, TIFF).",
         epilog="Exit code: 0 every file was read, 1 some file could not be, 2 usage error or no usable model.",
     )
-    parser.add_argument("images", nargs="+", metavar="IMAGE", help="picture files, one digit each; - reads standard input")
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="picture files, one digit each (one number each with --number); - reads standard input")
     parser.add_argument("--model", metavar="PATH", help="ONNX model (default: models/digit_cnn.onnx)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line instead of text")
+    parser.add_argument("--number", action="store_true", help="read each picture as a number of one or more digits")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage and the problem
@@ -138,6 +207,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m app.predict")
         return 2
 
     failed = False
+    if args.number:
+        for file, reading in read_numbers(recognizer, args.images):
+            failed |= reading.status == Status.ERROR
+            print(json.dumps(number_record(file, reading)) if args.json else number_line(file, reading), flush=True)
+        return 1 if failed else 0
     for file, reading in read_files(recognizer, args.images):
         failed |= reading.status == Status.ERROR
         print(json.dumps(record(file, reading)) if args.json else line(file, reading), flush=True)

@@ -13,6 +13,9 @@ Pillow and NumPy only (no OpenCV).
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
@@ -39,50 +42,86 @@ def to_model_input(image: Image.Image | np.ndarray) -> np.ndarray | None:
     `image` is a PIL image of any mode and size, or a uint8 array shaped HxW, HxWx3 or HxWx4.
     Raises ValueError for arrays of another shape or type.
     """
-    gray, background = _grayscale(image)
+    ink = find_ink(image)
+    return None if ink is None else centre_digit(ink.pixels)
+
+
+@dataclass(frozen=True)
+class Ink:
+    """The ink of a picture, cropped to its bounding box: `pixels` float32 0..1 (1 = ink), and
+    where that crop lies in the picture, as its top-left corner (`left`, `top`) and picture
+    pixels per ink pixel (`scale`; above 1 when a large picture was reduced)."""
+
+    pixels: np.ndarray
+    left: float
+    top: float
+    scale: float = 1.0
+
+    def box(self, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
+        """A box [x0, y0, x1, y1) of `pixels` in the picture's pixel coordinates."""
+        return (
+            int(math.floor(self.left + x0 * self.scale)),
+            int(math.floor(self.top + y0 * self.scale)),
+            int(math.ceil(self.left + x1 * self.scale)),
+            int(math.ceil(self.top + y1 * self.scale)),
+        )
+
+
+def find_ink(image: Image.Image | np.ndarray) -> Ink | None:
+    """The ink `to_model_input` reads in `image`, with where it lies; None if there is none.
+    Raises ValueError as `to_model_input` does."""
+    gray, background, (left, top), scale = _grayscale(image)
     if background is None:
         histogram = gray.histogram()
-        top = int(np.argmax(histogram))
-        if histogram[top] >= 0.5 * gray.width * gray.height:
-            background = top  # a drawn canvas: one exact background value covers most of it
+        peak = int(np.argmax(histogram))
+        if histogram[peak] >= 0.5 * gray.width * gray.height:
+            background = peak  # a drawn canvas: one exact background value covers most of it
     if background is not None:
-        ink = _canvas_ink(gray, background)
+        found = _canvas_ink(gray, background)
     else:
-        ink = _photo_ink(np.asarray(gray, dtype=np.float32) / 255.0)
-    if ink is None or np.count_nonzero(ink > 0.5) < MIN_INK_PIXELS:
+        found = _photo_ink(np.asarray(gray, dtype=np.float32) / 255.0)
+    if found is None:
         return None
-    return _centre(ink)
+    pixels, (x, y) = found
+    if np.count_nonzero(pixels > 0.5) < MIN_INK_PIXELS:
+        return None
+    return Ink(pixels, (left + x) * scale, (top + y) * scale, scale)
 
 
-def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None]:
+def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None, tuple[int, int], float]:
     """8-bit luminance, and the background value when it is known (transparent pictures: the
-    drawing is cropped to its opaque part and laid on a backdrop that contrasts with it)."""
+    drawing is cropped to its opaque part and laid on a backdrop that contrasts with it); then
+    the top-left corner of that luminance in the reduced picture, and picture pixels per
+    reduced pixel."""
+    shape = image.shape[:2] if isinstance(image, np.ndarray) else getattr(image, "size", (1, 1))
+    longest = max(shape) if len(shape) == 2 else 1  # bounded() refuses anything else
     image = bounded(image, WORK_SIZE)
+    scale = max(longest, 1) / max(image.size)
     mode = image.mode
     if mode.startswith("I") or mode == "F":
-        return eight_bit_grey(image), None
+        return eight_bit_grey(image), None, (0, 0), scale
     if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
     if image.mode != "RGBA":
-        return image.convert("L"), None
+        return image.convert("L"), None, (0, 0), scale
     alpha = image.getchannel("A")
     if alpha.getextrema()[0] >= 250:
-        return image.convert("L"), None
+        return image.convert("L"), None, (0, 0), scale
     box = alpha.getbbox()
     if box is None:  # fully transparent
-        return Image.new("L", (1, 1)), 0
+        return Image.new("L", (1, 1)), 0, (0, 0), scale
     # What is drawn (opaque) is dark or light; lay it on the opposite backdrop.
     image, alpha = image.crop(box), alpha.crop(box)
     gray = image.convert("L")
     opaque = np.asarray(alpha) > 127
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
     backdrop = 255 if mean_drawn < 128 else 0
-    return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop
+    return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop, box[:2], scale
 
 
-def _canvas_ink(gray: Image.Image, background: int) -> np.ndarray | None:
-    """Ink of a drawn canvas: one exact background value covers most of it.
-    Only the ink's bounding box is converted to floats, which keeps this fast."""
+def _canvas_ink(gray: Image.Image, background: int) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """Ink of a drawn canvas (one exact background value covers most of it), cropped to its
+    box, and the box's top-left corner. Only the box is converted to floats: it is fast."""
     diff = ImageChops.difference(gray, Image.new("L", gray.size, background))
     top = diff.getextrema()[1]
     span = background if background > 127 else 255 - background
@@ -93,13 +132,14 @@ def _canvas_ink(gray: Image.Image, background: int) -> np.ndarray | None:
     if box is None:
         return None
     crop = np.asarray(diff.crop(box), dtype=np.float32)
-    return np.clip((crop - floor) / (top - floor), 0.0, 1.0)
+    return np.clip((crop - floor) / (top - floor), 0.0, 1.0), box[:2]
 
 
-def _photo_ink(gray: np.ndarray) -> np.ndarray | None:
+def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     """Ink of a photo or scan: measured against a smooth estimate of the local paper
     brightness (so uneven light is not ink), contrast-normalised, speckles removed. Without one
-    connected mark of some length (blank paper: grain, noise, dust) there is no ink."""
+    connected mark of some length (blank paper: grain, noise, dust) there is no ink. Cropped to
+    its box, with the box's top-left corner."""
     dark_ink = float(np.median(gray)) > 0.5
     paper = gray if dark_ink else 1.0 - gray
     h, w = paper.shape
@@ -125,7 +165,7 @@ def _photo_ink(gray: np.ndarray) -> np.ndarray | None:
     cols = np.flatnonzero(ink.max(axis=0) > 0.1)
     if rows.size == 0:
         return None
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], (int(cols[0]), int(rows[0]))
 
 
 def _marks(mask: np.ndarray) -> np.ndarray | None:
@@ -177,9 +217,9 @@ def _marks(mask: np.ndarray) -> np.ndarray | None:
     return np.repeat(np.repeat(kept, cell, axis=0), cell, axis=1)[:h, :w]
 
 
-def _centre(ink: np.ndarray) -> np.ndarray | None:
-    """Fit the ink (cropped to its bounding box) into DIGIT_BOX, thicken hair-thin strokes,
-    centre by mass."""
+def centre_digit(ink: np.ndarray) -> np.ndarray | None:
+    """The model input for one digit's ink (float 0..1, cropped to its bounding box): fit into
+    DIGIT_BOX, hair-thin strokes thickened, centred by mass; None if the ink is all zero."""
     crop = ink
     h, w = crop.shape
 

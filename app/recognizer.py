@@ -4,6 +4,7 @@
     >>> p = recognizer.predict(canvas_rgba)            # PIL image or uint8 array, any size
     >>> p.digit, p.confidence, p.status                # 7, 0.998, "ok"  ("uncertain", "empty")
     >>> recognizer.card["version"], recognizer.card["accuracy"]
+    >>> recognizer.read_number(canvas_rgba, strokes).number   # "2026" (app/numbers.py)
 
 The contract (input `image` float32 [N, 28, 28, 1], output `probabilities` [N, 10]) is checked
 when the file is loaded, so a wrong or broken file fails at once with a `ModelError` that says
@@ -18,6 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
@@ -26,6 +28,9 @@ from PIL import Image
 from app.contract import DEFAULT_MODEL, IMAGE_SIZE, INPUT_NAME, MAKE_MODEL, NUM_CLASSES, OUTPUT_NAME, as_model_batch, project_path
 from app.preprocess import to_model_input
 from app.reading import Status
+
+if TYPE_CHECKING:
+    from app.numbers import NumberReading
 
 # "ok" needs both: the top digit this probable, and this far ahead of the runner-up. The model
 # was taught to spread its probabilities over all ten digits for things that are not a digit
@@ -119,7 +124,7 @@ class Recognizer:
         model_input = to_model_input(image)
         if model_input is None:
             return EMPTY
-        return _judge(self.probabilities(model_input[None])[0], model_input)
+        return judge(self.probabilities(model_input[None])[0], model_input)
 
     def predict_batch(self, images: list) -> list[Prediction]:
         """Predictions for many pictures, with one call to the model for all that have ink."""
@@ -128,7 +133,15 @@ class Recognizer:
         if not inked:
             return [EMPTY] * len(inputs)
         probabilities = iter(self.probabilities(np.stack(inked)))
-        return [EMPTY if x is None else _judge(next(probabilities), x) for x in inputs]
+        return [EMPTY if x is None else judge(next(probabilities), x) for x in inputs]
+
+    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
+        """The number written in one picture, digit by digit (`app.numbers.NumberReading`); `strokes`
+        are the canvas's stroke objects (`json_data["objects"]`) when there are any. One digit
+        reads exactly as `predict` reads it."""
+        from app.numbers import read_number  # app.numbers builds on this module
+
+        return read_number(self, image, strokes)
 
     def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
         """Raw model output for a stack of 28x28 model inputs: float32 [N, 10]."""
@@ -159,8 +172,8 @@ class Recognizer:
         return np.where(count > 0, total / np.maximum(count, 1), 0.0).astype(np.float32) * (x > 0.05)
 
 
-def _judge(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:
-    """Turn one row of probabilities into a Prediction with its status."""
+def judge(probabilities: np.ndarray, model_input: np.ndarray) -> Prediction:
+    """Turn one row of probabilities (for `model_input`) into a Prediction with its status."""
     values = tuple(float(p) for p in probabilities)
     digit = int(np.argmax(probabilities))
     confidence = values[digit]

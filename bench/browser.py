@@ -111,21 +111,38 @@ def draw_stroke(page, *points: tuple[float, float], steps: int = 8, timeout_ms: 
     page.mouse.up()
 
 
-def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 400):
-    """The drawing canvas once the page has stopped laying it out: exactly one, with the same
-    bounding box for `quiet_ms` (the page measures its width first, then may remake the canvas
-    at the size that fits)."""
+# Whether the page has laid the Draw tab out for the width it has now: the width it last drew
+# from (its `.dr-state` hook) is the width of the block it measures, and the one canvas is the
+# side it chose.
+_LAID_OUT = """() => {
+  const state = document.querySelector(".dr-state");
+  const probe = document.querySelector(".st-key-dr-viewport");
+  const block = probe && probe.closest('[data-testid="stVerticalBlock"]');
+  if (!state || !block || !state.dataset.width) return false;
+  const canvases = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .map((host) => host.shadowRoot && host.shadowRoot.querySelector("canvas.upper-canvas")).filter(Boolean);
+  if (canvases.length !== 1) return false;
+  const width = block.getBoundingClientRect().width;
+  return Math.abs(width - Number(state.dataset.width)) < 4
+    && Math.round(canvases[0].getBoundingClientRect().width) === Number(state.dataset.side);
+}"""
+
+
+def settled_canvas(page, timeout_ms: float = 20_000, quiet_ms: int = 300):
+    """The drawing canvas once the page has laid it out for the width it has (it measures the
+    width in the browser, then may remake the canvas at the size that fits) and it has stayed
+    so for `quiet_ms`."""
     deadline = time.monotonic() + timeout_ms / 1000
-    last, since = None, time.monotonic()
+    since = None
     while True:
-        canvas = the_canvas(page, timeout_ms)
-        box = canvas.bounding_box()
-        if box != last:
-            last, since = box, time.monotonic()
-        elif box is not None and (time.monotonic() - since) * 1000 >= quiet_ms:
-            return canvas
+        if page.evaluate(_LAID_OUT):
+            since = since or time.monotonic()
+            if (time.monotonic() - since) * 1000 >= quiet_ms:
+                return the_canvas(page, timeout_ms)
+        else:
+            since = None
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the canvas did not settle within {timeout_ms:g} ms (last box {box})")
+            raise TimeoutError(f"the page did not lay the canvas out within {timeout_ms:g} ms")
         page.wait_for_timeout(100)
 
 

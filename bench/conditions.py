@@ -65,23 +65,46 @@ def thick_pen(digit, rng):
     return pen(int(rng.integers(28, 40)))(digit, rng)
 
 
+def on_transparent(ink: Image.Image) -> Image.Image:
+    """White-on-black ink ('L') as the canvas component's transparent background with a black pen."""
+    black = Image.new("L", ink.size)
+    return Image.merge("RGBA", (black, black, black, ink))
+
+
+def on_dark(ink: Image.Image) -> Image.Image:
+    """White-on-black ink ('L') as the page's light pen on dark paper."""
+    return _coloured(ink, np.array([24, 28, 38]), np.array([245, 245, 245]))
+
+
+def on_light(ink: Image.Image) -> Image.Image:
+    """White-on-black ink ('L') as the page's dark pen on light paper."""
+    return _coloured(ink, np.array([255, 255, 255]), np.array([20, 20, 80]))
+
+
+def _coloured(ink: Image.Image, bg: np.ndarray, pen: np.ndarray) -> Image.Image:
+    share = np.asarray(ink, dtype=np.float32) / 255
+    return Image.fromarray((bg + share[..., None] * (pen - bg)).astype(np.uint8), "RGB")
+
+
+# The three canvases people draw on: ink ('L', white on black) -> the picture the app receives.
+CANVAS_STYLES: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "transparent canvas": on_transparent,
+    "dark canvas": on_dark,
+    "light canvas": on_light,
+}
+
+
 def transparent(digit, rng):
     """The canvas component's transparent background, with a black pen (alpha carries the ink)."""
-    alpha = anywhere(digit, rng)
-    black = Image.new("L", alpha.size)
-    return Image.merge("RGBA", (black, black, black, alpha))
+    return on_transparent(anywhere(digit, rng))
 
 
 def dark_canvas(digit, rng):
-    ink = np.asarray(anywhere(digit, rng), dtype=np.float32) / 255
-    bg, pen = np.array([24, 28, 38]), np.array([245, 245, 245])
-    return Image.fromarray((bg + ink[..., None] * (pen - bg)).astype(np.uint8), "RGB")
+    return on_dark(anywhere(digit, rng))
 
 
 def light_canvas(digit, rng):
-    ink = np.asarray(anywhere(digit, rng), dtype=np.float32) / 255
-    bg, pen = np.array([255, 255, 255]), np.array([20, 20, 80])
-    return Image.fromarray((bg + ink[..., None] * (pen - bg)).astype(np.uint8), "RGB")
+    return on_light(anywhere(digit, rng))
 
 
 def photo(digit, rng):
@@ -175,4 +198,4 @@ def tutorial_input(image: Image.Image) -> np.ndarray:
     return np.asarray(gray.resize((28, 28), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
 
 
-__all__ = ["CONDITIONS", "NON_DIGITS", "pen", "tutorial_input"]
+__all__ = ["CANVAS_STYLES", "CONDITIONS", "NON_DIGITS", "pen", "tutorial_input"]

@@ -114,8 +114,17 @@ podman_build() {
     local cert_args=()
     # Pip inside the build must trust the certificate authority this machine reaches PyPI through.
     [ -f "$cert" ] && cert_args=(-v "$cert:$cert:ro" --build-arg "PIP_CERT=$cert")
-    $P build --network=host --isolation=chroot --format docker "${cert_args[@]}" "$@" "$ROOT" \
-        > "$log" 2>&1
+    $P build --network=host --isolation=chroot --format docker "${cert_args[@]}" \
+        --build-arg "BASE_IMAGE=$(base_ref)" "$@" "$ROOT" > "$log" 2>&1
+}
+
+# The local base by digest (the Dockerfile's BASE_IMAGE): name@digest where podman resolves it,
+# else the image's own id, which is a digest of its content too.
+base_ref() {
+    local ref
+    ref="$BASE@$($P image inspect -f '{{.Digest}}' "$BASE")"
+    $P image exists "$ref" 2>/dev/null || ref=$($P image inspect -f '{{.Id}}' "$BASE")
+    echo "$ref"
 }
 
 # Build `$1` from the Dockerfile `$2` (default: the project's), further `podman build` options
@@ -393,7 +402,7 @@ measure_tf() {
         /^# no-training-libraries-check/ { skip = 1; next }
         skip && /^RUN / { skip = 0; next }
         { print }
-        /^RUN .*pip install .*requirements-app.txt/ { print "RUN /opt/venv/bin/pip install " pin }
+        /^RUN .*pip install .*requirements-app.lock/ { print "RUN /opt/venv/bin/pip install " pin }
     ' "$ROOT/Dockerfile" > "$dockerfile"
     grep -q "$TF_PIN" "$dockerfile" || die "could not add $TF_PIN to the Dockerfile copy"
     step "building $variant (adds $TF_PIN; several minutes)"

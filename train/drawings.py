@@ -18,9 +18,13 @@ def users_drawings(folder: Path | None, seed: int, holdout: float):
     """Users' drawings, normalised, split into (train, held-out) pairs of (uint8 images, labels)."""
     if folder is None:
         return None, None
+    # Approved drawings only, exact duplicates dropped, no one session's share above a cap.
     images, labels = load_labelled(folder)
     if len(labels) == 0:
-        raise DataError(f"--extra-data {folder}: no labelled drawings found")
+        raise DataError(
+            f"--extra-data {folder}: no approved labelled drawings found "
+            f"(review them with `python -m app.dataset --data-dir {folder} review`, then approve)"
+        )
     x = normalise(images)
     keep = x.reshape(len(x), -1).max(axis=1) > 0  # drawings with no ink teach nothing
     x, y = x[keep], np.asarray(labels, dtype=np.uint8)[keep]

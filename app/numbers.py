@@ -1,0 +1,201 @@
+"""Reading a whole number: the digits found (`app.segment`), touching ones cut apart where the
+model reads the pieces best, each digit read as `Recognizer.predict` reads one.
+
+    >>> reading = recognizer.read_number(canvas_rgba, strokes=json_data["objects"])
+    >>> reading.number, reading.status               # "2026", ok   ("20?6", uncertain; None, empty)
+    >>> [(d.prediction.digit, d.box) for d in reading.digits]     # box: x0, y0, x1, y1 in the picture
+
+A picture with one digit gives exactly what `predict` gives. Neighbouring pieces are joined
+when they read far better as one digit; pieces the canvas's strokes divide are divided when
+the parts read better apart; a piece that may be several touching digits (wider than a digit,
+or one the model is not sure of) is cut along paths through the least ink near the minima of
+its column profile. Each time, every way of doing it is scored by the model's confidence in
+each resulting digit, with a cost per digit and a penalty for digits too wide or too narrow,
+and the best way wins (dynamic programming, one model call for all the ways).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from app.preprocess import centre_digit, find_ink
+from app.reading import Status
+from app.recognizer import Prediction, judge
+from app.segment import Group, between, cut_seams, ink_groups, join
+from app.strokes import parts, stroke_masks
+
+if TYPE_CHECKING:
+    from app.recognizer import Recognizer
+
+DIGIT_COST = math.log(0.5)  # each extra digit must make the reading this much likelier
+TOO_WIDE = 1.3  # a piece wider than this many line heights is penalised, the more the wider
+WIDE = 0.95  # a piece wider than this many line heights may be several digits
+NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
+SHAPE_PENALTY = 3.0
+LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
+MAX_CUTS = 5  # candidate cut columns tried in one group
+MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
+JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
+STROKE_JOIN_COST = DIGIT_COST + math.log(0.3)  # strokes the canvas says are different digits: joined only when they read far better so
+JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
+
+
+@dataclass(frozen=True)
+class Digit:
+    """One digit of a number: what the model made of it, and its box (x0, y0, x1, y1) in the
+    picture's pixel coordinates (x1, y1 exclusive)."""
+
+    prediction: Prediction
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """What was read: `number` ("2026"; an uncertain digit shows as "?", as in "20?6"; None when
+    empty), `status` (ok when every digit is ok, uncertain, empty; error only from callers that
+    could not open the picture, with `message` saying why), and the digits, left to right."""
+
+    number: str | None
+    status: Status
+    digits: tuple[Digit, ...]
+    message: str | None = None
+
+    @property
+    def unsure(self) -> tuple[int, ...]:
+        """Positions (0-based) of the digits that are not ok."""
+        return tuple(i for i, d in enumerate(self.digits) if d.prediction.status != "ok")
+
+
+EMPTY_NUMBER = NumberReading(None, Status.EMPTY, ())
+
+
+def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
+    """The number in `image` (as `Recognizer.predict` takes it); `strokes` are the canvas's
+    fabric.js objects (`json_data["objects"]`, or `json_data` itself), in the picture's pixels.
+    Raises ValueError for pictures `predict` refuses and for strokes that are not a list."""
+    ink = find_ink(image)
+    if ink is None:
+        return EMPTY_NUMBER
+    groups = ink_groups(ink)
+    line = _line_height(groups)
+    masks = stroke_masks(ink, strokes) if strokes is not None else None
+    pieces = []
+    for segment, probabilities, x in _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN):
+        divided = parts(segment, masks) if masks is not None else []
+        # Touching strokes of different digits: apart, unless the model reads them far better as one.
+        readings = _best_joins(recognizer, divided, line, STROKE_JOIN_COST, len(divided), widest=None) if divided else [(segment, probabilities, x)]
+        for piece, p, px in readings:
+            if _suspect(judge(p, px), piece, line):
+                pieces.extend(_split(recognizer, piece, line, p, px))
+            else:
+                pieces.append((p, px, piece.box))
+    digits = tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces)
+    if not digits:
+        return EMPTY_NUMBER
+    number = "".join(str(d.prediction.digit) if d.prediction.status == "ok" else "?" for d in digits)
+    status = Status.OK if all(d.prediction.status == Status.OK for d in digits) else Status.UNCERTAIN
+    return NumberReading(number, status, digits)
+
+
+def _best_joins(
+    recognizer: Recognizer, groups: list[Group], line: float, join_cost: float, most: int, widest: float | None = TOO_WIDE
+) -> list[tuple[Group, np.ndarray, np.ndarray]]:
+    """Neighbouring groups that read better as one digit (the halves of a 0 drawn in two
+    strokes, a broken stroke) joined: [(segment, probabilities, model input)], left to right.
+    Every run of up to `most` close neighbours (together at most `widest` line heights wide) is
+    read, in one model call, each join costing `join_cost`, and the best reading of the row wins."""
+    runs = {}
+    for i in range(len(groups)):
+        for j in range(i + 1, min(len(groups), i + most) + 1):
+            if j > i + 1:
+                a, b = groups[j - 2], groups[j - 1]
+                if b.box[0] - a.box[2] > JOIN_GAP * line:
+                    break
+            segment = join(groups[i:j])
+            if j > i + 1 and widest is not None and segment.width > widest * line:
+                break
+            x = centre_digit(segment.pixels)
+            if x is not None:
+                runs[(i, j)] = (segment, x)
+    if not runs:
+        return []
+    keys = list(runs)
+    probabilities = dict(zip(keys, recognizer.probabilities(np.stack([runs[k][1] for k in keys]))))
+    scores = {k: _score(probabilities[k], runs[k][0].width, line) + join_cost * (k[1] - k[0] - 1) for k in keys}
+    chosen = _best_path(len(groups), scores, skip=True)
+    return [(runs[k][0], probabilities[k], runs[k][1]) for k in chosen]
+
+
+def _best_path(n: int, scores: dict[tuple[int, int], float], skip: bool = False) -> list[tuple[int, int]]:
+    """The spans (i, j) covering 0..n with the highest total score (dynamic programming);
+    with `skip`, a node no span reaches (a group with no ink to read) is passed over."""
+    best: list[tuple[float, list]] = [(0.0, [])] + [(-math.inf, [])] * n
+    for j in range(1, n + 1):
+        if skip and best[j - 1][0] > best[j][0] and all((i, j) not in scores for i in range(j)):
+            best[j] = best[j - 1]  # nothing ends here (a piece with no ink to read)
+        for i in range(j):
+            if (i, j) in scores and best[i][0] > -math.inf and best[i][0] + scores[(i, j)] > best[j][0]:
+                best[j] = (best[i][0] + scores[(i, j)], best[i][1] + [(i, j)])
+    return best[n][1]
+
+
+def _score(probabilities: np.ndarray, width: int, line: float) -> float:
+    """How good one piece is as one digit: the log of the model's confidence, less a penalty
+    for a piece too wide for one digit or too narrow for anything but a 1 (in line heights),
+    plus DIGIT_COST."""
+    digit = int(np.argmax(probabilities))
+    wide = width / line
+    shape = -SHAPE_PENALTY * max(0.0, wide - TOO_WIDE)
+    if wide < NARROW and digit != 1:
+        shape -= SHAPE_PENALTY * (NARROW - wide) / NARROW
+    return math.log(max(float(probabilities[digit]), 1e-6)) + shape + DIGIT_COST
+
+
+def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
+    """A digit that may be several: not ok, or wider than a digit."""
+    return prediction.status != "ok" or piece.width > WIDE * line
+
+
+def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> list:
+    """The group as one or more digits, whichever way of cutting it along its seams (paths
+    through the least ink) the model reads best: [(probabilities, model input, box in the ink
+    crop)], left to right."""
+    least = max(2, int(round(0.12 * line)))
+    h, w = group.pixels.shape
+    seams = [np.zeros(h, np.int64), *cut_seams(group.pixels, least, MAX_CUTS), np.full(h, w, np.int64)]
+    last = len(seams) - 1
+    candidates = {(0, last): ((0, 0, w, h), whole_x)}
+    for i in range(last):
+        for j in range(i + 1, last + 1):
+            if (i, j) == (0, last) or seams[j][-1] - seams[i][-1] > 1.5 * TOO_WIDE * line:
+                continue
+            found = between(group.pixels, seams[i], seams[j])
+            if found is None or found[1][3] - found[1][1] < LOW_PIECE * group.height:
+                continue
+            x = centre_digit(found[0])
+            if x is not None:
+                candidates[(i, j)] = (found[1], x)
+    keys = [k for k in candidates if k != (0, last)]
+    probabilities = {(0, last): whole_p}
+    if keys:
+        probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
+    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line) for k in candidates}
+    gx, gy = group.box[:2]
+    out = []
+    for key in _best_path(last, scores):
+        (x0, y0, x1, y1), x = candidates[key]
+        out.append((probabilities[key], x, (gx + x0, gy + y0, gx + x1, gy + y1)))
+    return out
+
+
+def _line_height(groups: list[Group]) -> float:
+    """The height of the writing: the median height of the taller half of the groups."""
+    heights = sorted((g.height for g in groups), reverse=True)
+    return float(max(1.0, np.median(heights[: max(1, (len(heights) + 1) // 2)])))
+
+

@@ -1,0 +1,260 @@
+"""Where the digits of a written number are: the ink split into pieces the way people write.
+
+    >>> ink = find_ink(canvas)                                  # app.preprocess
+    >>> groups = ink_groups(ink)                                # left to right, in ink pixels
+
+Pieces of ink that belong to one digit stay together even when they do not touch (the two
+strokes of a 4, the bar of a 5 or a crossed 7, the foot of a 1); `app.strokes` divides them
+further where the canvas's strokes say two digits touch. A piece that may hold several touching digits is split later
+by `app.numbers`, along the paths `cut_seams` proposes. Pillow and NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.preprocess import Ink
+
+SOLID = 0.35  # ink above this is part of a stroke when pieces are found
+SEG_ROWS = 128  # pieces of ink are found at a size this many rows high at most
+SAME_DIGIT_OVERLAP = 0.5  # pieces whose columns overlap this much of the narrower one are one digit
+PART = 0.6  # a piece lower than this fraction of the line's height is part of a digit (a bar, a foot, a loop)
+PART_OVERLAP = 0.15  # ... and joins the digit whose columns overlap this much of it, the most
+SPECK = 0.3  # a piece lower and narrower than this fraction of the line's height joins its neighbour
+SIDE_STEP = 0.15  # what a seam pays, in pixels of ink, for each column it moves sideways
+
+
+@dataclass(frozen=True)
+class Group:
+    """One digit's ink, or several touching ones: `pixels` (the ink crop with other groups'
+    ink removed, cropped to this group) and `box` (x0, y0, x1, y1) in the ink crop's pixels."""
+
+    pixels: np.ndarray
+    box: tuple[int, int, int, int]
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+def ink_groups(ink: Ink) -> list[Group]:
+    """The digits of a picture from its connected pieces of ink, left to right. The pieces are
+    found at a reduced size (SEG_ROWS rows at most), where a stroke's width is a pixel or two."""
+    solid = ink.pixels > SOLID
+    h, w = solid.shape
+    f = max(1, math.ceil(h / SEG_ROWS))
+    padded = np.pad(solid, ((0, -h % f), (0, -w % f)))
+    small = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).any(axis=(1, 3))
+    labels, count = components(small)
+    if count <= 1:
+        return [whole(ink)]
+    labels = np.repeat(np.repeat(labels, f, axis=0), f, axis=1)[:h, :w]
+    return _assemble(ink, np.where(ink.pixels > 0, labels, 0), count)
+
+
+def whole(ink: Ink) -> Group:
+    h, w = ink.pixels.shape
+    return Group(ink.pixels, (0, 0, w, h))
+
+
+def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]:
+    """Where a group of touching digits could be cut: paths from top to bottom (a column per
+    row) through as little ink as they can, so that a cut passes between digits that lean on
+    or overlap each other. One path near each of the `most` deepest minima of the ink's column
+    profile (at least `least` columns from the ends and from each other), moving at most a
+    column per row and no further than `least` from its minimum; left to right."""
+    full_h, full_w = pixels.shape
+    f = max(1, math.ceil(full_h / SEG_ROWS))  # found at a reduced size, drawn back at full size
+    padded = np.pad(pixels > SOLID, ((0, -full_h % f), (0, -full_w % f)))
+    solid = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).mean(axis=(1, 3)).astype(np.float32)
+    least = max(1, least // f)
+    h, w = solid.shape
+    if w < 2 * least + 1:
+        return []
+    profile = np.convolve(np.pad(solid.sum(axis=0), 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+    inside = np.arange(least, w - least)
+    minima = inside[(profile[inside] <= profile[inside - 1]) & (profile[inside] <= profile[inside + 1])]
+    chosen: list[int] = []
+    for c in minima[np.argsort(profile[minima], kind="stable")]:
+        if all(abs(int(c) - k) >= least for k in chosen):
+            chosen.append(int(c))
+        if len(chosen) == most:
+            break
+    if not chosen:
+        return []
+    centres = np.array(sorted(chosen))
+    columns = np.arange(w)
+    # One least-ink path per centre at once: cost[k, x] is the least ink on a path of seam k
+    # from the top row to column x of this row; outside its band a seam may not go.
+    outside = np.where(np.abs(columns[None, :] - centres[:, None]) > least, np.inf, 0.0)
+    cost = solid[0][None, :] + outside
+    came = np.zeros((h, len(centres), w), np.int8)
+    pad = np.full((len(centres), 1), np.inf)
+    for y in range(1, h):
+        options = np.stack([np.hstack([pad, cost[:, :-1]]) + SIDE_STEP, cost, np.hstack([cost[:, 1:], pad]) + SIDE_STEP])
+        pick = np.argmin(options, axis=0)
+        came[y] = pick - 1
+        cost = np.take_along_axis(options, pick[None], axis=0)[0] + solid[y][None, :] + outside
+    seams = []
+    for k in range(len(centres)):
+        x = int(np.argmin(cost[k]))
+        path = np.empty(h, np.int64)
+        for y in range(h - 1, -1, -1):
+            path[y] = x
+            x += int(came[y, k, x])
+        seams.append(np.minimum(np.repeat(path, f)[:full_h] * f + f // 2, full_w))
+    return seams
+
+
+def between(pixels: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink between two seams (a column per row each; `right` exclusive), cropped to its
+    ink, with the crop's box; None if there is no ink there."""
+    cols = np.arange(pixels.shape[1])
+    part = np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels, 0.0)
+    rows = np.flatnonzero(part.max(axis=1) > 0)
+    if rows.size == 0:
+        return None
+    used = np.flatnonzero(part.max(axis=0) > 0)
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(used[0]), int(used[-1]) + 1
+    return part[y0:y1, x0:x1].astype(np.float32), (x0, y0, x1, y1)
+
+
+def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected pieces of a boolean mask: a label per pixel (0 = background, 1..n) and n.
+    Runs of each row are joined to the runs they touch in the row above (union-find)."""
+    h, w = mask.shape
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, ends = np.nonzero(edges == -1)  # one past each run's last pixel; same order as starts
+    n = rows.size
+    if n == 0:
+        return np.zeros((h, w), np.int32), 0
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Runs of row y touch runs of row y+1 that start before they end (+1 for diagonals) and end after they start.
+    key_start = rows.astype(np.int64) * (w + 2) + starts
+    key_end = rows.astype(np.int64) * (w + 2) + ends
+    above = rows - 1
+    lo = np.searchsorted(key_end, above.astype(np.int64) * (w + 2) + starts, side="left")
+    hi = np.searchsorted(key_start, above.astype(np.int64) * (w + 2) + ends, side="right")
+    for j in np.flatnonzero(hi > lo).tolist():
+        rj = root(j)
+        for i in range(int(lo[j]), int(hi[j])):
+            ri = root(i)
+            if ri != rj:
+                parent[ri] = rj
+    roots = np.array([root(i) for i in range(n)])
+    _, run_label = np.unique(roots, return_inverse=True)
+    labels = np.zeros((h, w + 1), np.int32)
+    # Paint each run with its label: +label at its start, -label at its end, summed along the row.
+    np.add.at(labels, (rows, starts), run_label + 1)
+    np.add.at(labels, (rows, ends), -(run_label + 1))
+    return np.cumsum(labels, axis=1)[:, :w], int(run_label.max()) + 1
+
+
+def _assemble(ink: Ink, labels: np.ndarray, count: int) -> list[Group]:
+    """Groups from labelled pieces: pieces merged into digits, each digit's pixels cut out,
+    left to right; all the ink as one group when it is one digit."""
+    boxes, mass, names = [], [], []
+    for k in range(1, count + 1):
+        mine = labels == k
+        rows = np.flatnonzero(mine.any(axis=1))
+        if rows.size == 0:
+            continue
+        cols = np.flatnonzero(mine.any(axis=0))
+        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+        mass.append(float(ink.pixels[mine].sum()))
+        names.append(k)
+    owner = merge(boxes, mass)
+    if len(set(owner)) <= 1:
+        return [whole(ink)]  # one digit: all its ink, exactly as for a single digit
+    groups = []
+    for g in sorted(set(owner)):
+        members = [k for k, o in zip(names, owner) if o == g]
+        x0, y0 = min(boxes[i][0] for i, o in enumerate(owner) if o == g), min(boxes[i][1] for i, o in enumerate(owner) if o == g)
+        x1, y1 = max(boxes[i][2] for i, o in enumerate(owner) if o == g), max(boxes[i][3] for i, o in enumerate(owner) if o == g)
+        part = labels[y0:y1, x0:x1]
+        pixels = np.where(np.isin(part, members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
+        groups.append(Group(pixels, (x0, y0, x1, y1)))
+    return sorted(groups, key=lambda g: (g.box[0] + g.box[2]) / 2)
+
+
+def join(groups: list[Group]) -> Group:
+    """Several groups as one."""
+    if len(groups) == 1:
+        return groups[0]
+    x0, y0 = min(g.box[0] for g in groups), min(g.box[1] for g in groups)
+    x1, y1 = max(g.box[2] for g in groups), max(g.box[3] for g in groups)
+    pixels = np.zeros((y1 - y0, x1 - x0), np.float32)
+    for g in groups:
+        a, b, c, d = g.box
+        np.maximum(pixels[b - y0 : d - y0, a - x0 : c - x0], g.pixels, out=pixels[b - y0 : d - y0, a - x0 : c - x0])
+    return Group(pixels, (x0, y0, x1, y1))
+
+
+def merge(boxes: list[tuple], mass: list[float]) -> list[int]:
+    """Which digit each piece belongs to (0..k-1, left to right). Pieces whose columns overlap
+    by SAME_DIGIT_OVERLAP of the narrower are one digit; a piece too low to be a digit (the bar
+    of a 5 or a 7, the foot of a 1, half a stroke) joins the digit it overlaps most; a speck
+    joins the nearest digit."""
+    n = len(boxes)
+    owner = list(range(n))
+
+    def root(i: int) -> int:
+        while owner[i] != i:
+            i = owner[i]
+        return i
+
+    heights = sorted((b[3] - b[1] for b, m in zip(boxes, mass) if m > 0), reverse=True)
+    line = float(np.median(heights[: max(1, (len(heights) + 1) // 2)])) if heights else 1.0
+    box = {i: list(b) for i, b in enumerate(boxes)}
+
+    def join(a: int, b: int) -> None:
+        owner[b] = a
+        box[a] = [min(box[a][0], box[b][0]), min(box[a][1], box[b][1]), max(box[a][2], box[b][2]), max(box[a][3], box[b][3])]
+        del box[b]
+
+    def overlap(a: int, b: int) -> float:
+        return min(box[a][2], box[b][2]) - max(box[a][0], box[b][0])
+
+    def flat(r: int) -> bool:
+        return box[r][3] - box[r][1] < PART * line
+
+    def width(r: int) -> float:
+        return max(box[r][2] - box[r][0], 1)
+
+    changed = True
+    while changed:
+        changed = False
+        upright = sorted((r for r in box if not flat(r)), key=lambda r: box[r][0])
+        for a, b in zip(upright, upright[1:]):
+            if overlap(a, b) >= SAME_DIGIT_OVERLAP * min(width(a), width(b)):
+                join(a, b)
+                changed = True
+                break
+    upright = [r for r in box if not flat(r)]
+    for r in [r for r in box if flat(r)]:
+        best = max(upright, key=lambda k: overlap(k, r), default=None)
+        if best is not None and overlap(best, r) >= PART_OVERLAP * width(r):
+            join(best, r)
+    # Specks: a dot or a fragment joins the digit whose columns are nearest.
+    big = [r for r in box if box[r][3] - box[r][1] >= SPECK * line or width(r) >= SPECK * line]
+    for r in [r for r in box if r not in big]:
+        if big:
+            centre = (box[r][0] + box[r][2]) / 2
+            join(min(big, key=lambda k: max(box[k][0] - centre, centre - box[k][2], 0)), r)
+    order = {r: k for k, r in enumerate(sorted(box, key=lambda r: (box[r][0] + box[r][2]) / 2))}
+    return [order[root(i)] for i in range(n)]

@@ -1,0 +1,116 @@
+"""Where the canvas's strokes say each digit is, so that digits whose strokes touch can be told apart.
+
+    >>> masks = stroke_masks(ink, json_data["objects"])   # one mask of the ink per digit, or None
+    >>> parts(group, masks)                               # a group of touching digits, divided
+
+The canvas (streamlit-drawable-canvas, fabric.js) reports each stroke as a path object:
+`{"type": "path", "left": .., "top": .., "strokeWidth": 20, "path": [["M", x, y], ["Q", x1, y1,
+x2, y2], ..., ["L", x, y]]}`, the commands in canvas pixels. Strokes are grouped into digits as
+`app.segment` groups pieces of ink: by the columns they share. Pillow and NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from app.preprocess import Ink
+from app.segment import SOLID, Group, merge
+
+STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
+
+
+def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
+    """Where the canvas's strokes say each digit is: one boolean mask of the ink crop per digit
+    (k, h, w), from the strokes (fabric.js objects, as the canvas's `json_data["objects"]` has
+    them) grouped by their columns as `ink_groups` groups pieces; masks overlap where strokes
+    cross. None when there are no usable strokes or they do not match the picture."""
+    paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
+    if not paths or len(paths) > 250:
+        return None
+    local = []  # each stroke's points in the ink crop's pixels, and its width there
+    for points, width in paths:
+        xy = (points - (ink.left, ink.top)) / ink.scale
+        local.append((xy, max(1.0, width / ink.scale)))
+    boxes = [(xy[:, 0].min() - w / 2, xy[:, 1].min() - w / 2, xy[:, 0].max() + w / 2, xy[:, 1].max() + w / 2) for xy, w in local]
+    owner = merge(boxes, [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes])
+    h, w = ink.pixels.shape
+    painted = [Image.new("L", (w, h)) for _ in range(max(owner) + 1)]
+    for (xy, width), group in zip(local, owner):
+        draw = ImageDraw.Draw(painted[group])
+        nib = int(math.ceil(width)) + 2  # a little wider: the anti-aliased edge is ink too
+        points = [tuple(p) for p in xy.tolist()]
+        if len(points) > 1:
+            draw.line(points, fill=255, width=nib, joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
+    masks = np.stack([np.asarray(p.filter(ImageFilter.MaxFilter(3))) > 0 for p in painted])
+    solid = ink.pixels > SOLID
+    if np.count_nonzero(masks.any(axis=0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
+        return None
+    return masks
+
+
+def parts(group: Group, masks: np.ndarray) -> list[Group]:
+    """The group's ink under each of the `masks` (from `stroke_masks`) that holds a share of
+    it, left to right; [] when the masks see one digit in it, or leave much of it uncovered."""
+    x0, y0, x1, y1 = group.box
+    inked = group.pixels > 0
+    mine = masks[:, y0:y1, x0:x1] & inked
+    total = float(group.pixels.sum())
+    found = [k for k in range(len(masks)) if float(group.pixels[mine[k]].sum()) >= 0.05 * total]
+    if len(found) < 2 or float(group.pixels[inked & ~mine.any(axis=0)].sum()) > 0.2 * total:
+        return []
+    out = []
+    for k in found:
+        pixels = np.where(mine[k], group.pixels, 0.0).astype(np.float32)
+        rows = np.flatnonzero(pixels.any(axis=1))
+        cols = np.flatnonzero(pixels.any(axis=0))
+        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
+    return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
+
+
+def _objects(strokes) -> list:
+    if strokes is None:
+        return []
+    if isinstance(strokes, dict):
+        strokes = strokes.get("objects") or []
+    if not isinstance(strokes, (list, tuple)):
+        raise ValueError(f"expected the canvas's strokes as a list of objects (json_data['objects']), got {type(strokes).__name__}")
+    return list(strokes)
+
+
+def _stroke_points(stroke) -> tuple[np.ndarray, float] | None:
+    """A fabric.js path's points in canvas pixels and its width; None if it is not a path.
+    The commands (M, L, Q, C) hold canvas coordinates; an object moved after drawing has its
+    `left`/`top` moved with it, so the points are shifted to agree."""
+    if not isinstance(stroke, dict) or not isinstance(stroke.get("path"), list):
+        return None
+    points = []
+    for command in stroke["path"]:
+        if not isinstance(command, (list, tuple)) or len(command) < 3:
+            continue
+        values = command[1:]
+        try:
+            values = [float(v) for v in values]
+        except (TypeError, ValueError):
+            return None
+        points.extend(zip(values[0::2], values[1::2]))
+    if not points:
+        return None
+    xy = np.array(points, dtype=np.float64)
+    if not np.all(np.isfinite(xy)):
+        return None
+    try:
+        width = float(stroke.get("strokeWidth") or 1.0)
+    except (TypeError, ValueError):
+        width = 1.0
+    for axis, key, origin in ((0, "left", "originX"), (1, "top", "originY")):
+        if isinstance(stroke.get(key), (int, float)) and stroke.get(origin, "left" if axis == 0 else "top") in ("left", "top"):
+            shift = float(stroke[key]) + width / 2 - xy[:, axis].min()
+            if abs(shift) > 2:  # fabric's own box differs from the points' by under a pixel
+                xy[:, axis] += shift
+    return xy, width

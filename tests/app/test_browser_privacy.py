@@ -1,0 +1,157 @@
+"""Two strangers and the operator, in three real browser sessions against one server: a
+visitor sees, downloads and deletes only their own saves; the operator sees all of them.
+
+The same `streamlit run` server and Chromium as tests/app/test_browser.py; skipped where
+Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.dataset import DrawingStore
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+START_TIMEOUT = 60
+TIMEOUT_MS = 20_000
+TOKEN = "operator-token-for-the-browser-tests"
+
+expect.set_options(timeout=TIMEOUT_MS)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium not found at /usr/bin/chromium or on PATH (apt-get install chromium)"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:
+            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(browser, tmp_path_factory):
+    """The page with an operator token configured; yields (url, drawings folder)."""
+    data_dir = tmp_path_factory.mktemp("drawings")
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, DIGITS_DATA_DIR=str(data_dir), DIGITS_OPERATOR_TOKEN=TOKEN)
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {url}/_stcore/health within {START_TIMEOUT} s")
+            time.sleep(0.2)
+        yield url, data_dir
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def session(browser, server):
+    """A function that opens a new browser session (its own context: its own visitor)."""
+    url, _ = server
+    contexts = []
+
+    def open_session():
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("canvas.upper-canvas")).to_be_visible()
+        return page
+
+    yield open_session
+    for context in contexts:
+        context.close()
+
+
+def tab(page, name):
+    return page.get_by_role("tab", name=name, exact=True)
+
+
+def save_a_one(page):
+    draw_stroke(page, (0.5, 0.18), (0.5, 0.5), (0.5, 0.82), timeout_ms=TIMEOUT_MS)
+    expect(page.locator(".digit-result")).to_have_attribute("data-digit", "1")
+    expect(page.get_by_text("Saving keeps this drawing and its label on this server")).to_be_visible()
+    page.get_by_role("button", name="Right?", exact=True).click()
+    expect(page.get_by_text("Saved as 1")).to_be_visible()
+
+
+def sign_in_as_operator(page):
+    page.get_by_text("Operator", exact=True).click()
+    page.get_by_label("Operator token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(tab(page, "Dataset")).to_be_visible()
+
+
+def test_second_visitor_cannot_see_download_or_delete_the_first_ones_saves(session, server):
+    _, data_dir = server
+    first = session()
+    save_a_one(first)
+    tab(first, "Your drawings").click()
+    expect(first.get_by_text("You saved 1 drawing")).to_be_visible()
+    expect(first.get_by_role("button", name="Take back")).to_have_count(1)
+
+    second = session()
+    expect(tab(second, "Dataset")).to_have_count(0)
+    tab(second, "Your drawings").click()
+    expect(second.get_by_text("You have saved nothing in this visit")).to_be_visible()
+    expect(second.get_by_role("button", name="Take back")).to_have_count(0)
+    expect(second.get_by_role("button", name="Delete")).to_have_count(0)
+    expect(second.get_by_text("Download")).to_have_count(0)
+    assert str(data_dir) not in second.content()  # no server path for a visitor
+    assert len(DrawingStore(data_dir).examples()) == 1
+
+    operator = session()
+    sign_in_as_operator(operator)
+    tab(operator, "Dataset").click()
+    expect(operator.get_by_text("1 saved drawing, 1 waiting for review")).to_be_visible()
+    expect(operator.get_by_role("button", name="Download approved (ZIP)")).to_be_visible()
+    operator.get_by_role("button", name="Delete").click()
+    expect(operator.get_by_text("0 saved drawings")).to_be_visible()
+    assert DrawingStore(data_dir).examples() == []
+
+
+def test_visitor_takes_back_their_own_save(session, server):
+    _, data_dir = server
+    page = session()
+    save_a_one(page)
+    tab(page, "Your drawings").click()
+    page.get_by_role("button", name="Take back").click()
+    expect(page.get_by_text("You have saved nothing in this visit")).to_be_visible()
+    assert DrawingStore(data_dir).examples() == []
+
+
+def test_wrong_operator_token_is_refused(session):
+    page = session()
+    page.get_by_text("Operator", exact=True).click()
+    page.get_by_label("Operator token").fill("not the token at all")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("That is not the operator's token.")).to_be_visible()
+    expect(tab(page, "Dataset")).to_have_count(0)
