@@ -13,7 +13,7 @@ open 4 (its top not closed); the 9 with a straight stem; the 6 whose top curls o
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from train import letterforms
 from train.data import DEFAULT_CACHE
