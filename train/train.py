@@ -34,16 +34,11 @@ from train.augment import not_digits
 from train.config import TrainConfig
 from train.data import DEFAULT_CACHE, DataError, load_mnist
 from train.drawings import users_drawings
+from train.epoch import epoch_examples
 from train.font_data import FontPools, font_pools, font_report
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
-# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT (as the
-# generated not-digits are taught).
-TARGETS = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
-assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; `args.config` is the run's TrainConfig."""
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__.split("\n")[0])
@@ -197,7 +192,7 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     for epoch in range(config.epochs):
         # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
         # Each member has its own stream: its own pick of views, shifts and order.
-        parts = [_epoch(data, config, rng) for _ in range(members)]
+        parts = [epoch_examples(data, config, rng) for _ in range(members)]
         x, y = tuple(p[0] for p in parts), tuple(p[1] for p in parts)
         batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.batch_size)
         batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
@@ -284,45 +279,7 @@ def _may_replace(args: argparse.Namespace, config: TrainConfig, accuracy: float)
     return accuracy >= previous - config.max_mnist_drop
 
 
-def _epoch(data: Data, config: TrainConfig, rng: np.random.Generator):
-    """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
-    of its views picked at random and shifted a little; users' drawings oversampled to
-    `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
-    `junk_share` of not-digits, labelled 0.1 for every class; with fonts, `font_share` of font
-    digits and `letter_share` of font letters and signs (labelled as the not-digits)."""
-    views, y_train, n = data.views, data.y_train, len(data.y_train)
-    x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
-    if data.extra_train:
-        idx = rng.integers(0, len(data.extra_train[1]), size=int(config.extra_share * n))
-        x, y = np.concatenate([x, _jitter(data.extra_train[0][idx], rng, config.shift)]), np.concatenate([y, data.extra_train[1][idx]])
-    fonts = data.fonts
-    if fonts is not None:  # digits drawn from fonts, `font_share` of the epoch
-        idx = rng.integers(0, len(fonts.y), size=int(config.font_share * n))
-        x, y = np.concatenate([x, _jitter(fonts.x[idx], rng, config.shift)]), np.concatenate([y, fonts.y[idx]])
-    targets = TARGETS[y]
-    others = [data.junk[rng.integers(0, len(data.junk), size=int(config.junk_share * n))]] if len(data.junk) else []
-    if fonts is not None and len(fonts.letters):  # letters and signs: not a digit either
-        others.append(fonts.letters[rng.integers(0, len(fonts.letters), size=int(config.letter_share * n))])
-    if others:
-        others = np.concatenate(others)
-        x = np.concatenate([x, _jitter(others, rng, config.shift)])
-        targets = np.concatenate([targets, np.full((len(others), NUM_CLASSES), 1 / NUM_CLASSES, np.float32)])
-    order = rng.permutation(len(x))
-    return x[order], targets[order]
-
-
 def _scale(x):
     import tensorflow as tf
 
     return tf.cast(x, tf.float32)[..., None] / PIXEL_MAX
-
-
-def _jitter(x: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:
-    """Shift each image by -shift..shift pixels in x and y (the digits have a 4-pixel margin)."""
-    out = np.empty_like(x)
-    shifts = rng.integers(-shift, shift + 1, size=(len(x), 2))
-    for dy in range(-shift, shift + 1):
-        for dx in range(-shift, shift + 1):
-            sel = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
-            out[sel] = np.roll(x[sel], (dy, dx), axis=(1, 2))
-    return out
