@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import load, numbers, robustness, server, speed
+from bench import heldout, load, numbers, robustness, server, speed
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     results["load"] = load.main(["--users", users, "--seconds", seconds, "--server-cpus", "0", "--out", str(OUT.parent / "load.json")])
     print("== robustness", flush=True)
     results["robustness"] = robustness.main(["--n", "200" if args.quick else "2000"])
+    print("== held-out fonts: digits, letters and signs from Debian fonts training never saw", flush=True)
+    results["heldout"] = heldout.main(["--draws", "1" if args.quick else "5"])
     print("== numbers: several digits on a wide canvas", flush=True)
     results["numbers"] = numbers.main(["--n", "20", "--singles", "200"] if args.quick else [])
     OUT.write_text(json.dumps(results, indent=2) + "\n")

@@ -76,24 +76,10 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation =
         height = (box[3] - box[1]) if box else size
         ratio = math.exp(rng.uniform(math.log(aug.pen_ratio[0]), math.log(aug.pen_ratio[1])))
         big = redraw(big, width=ratio * height, blur=rng.uniform(*aug.pen_blur))
-    angle = math.radians(rng.uniform(-aug.max_rotation, aug.max_rotation))
-    shear = rng.uniform(-aug.max_shear, aug.max_shear)
-    sx, sy = rng.uniform(*aug.scale_range, size=2)
-    # Forward map: scale, shear, rotate about the centre; PIL wants the inverse.
-    cos, sin = math.cos(angle), math.sin(angle)
-    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
-    inverse = np.linalg.inv(forward)
-    c = size / 2
-    pad = size // 2  # warp onto a larger field so nothing is cut off
-    field = Image.new("L", (size + 2 * pad, size + 2 * pad))
-    field.paste(big, (pad, pad))
-    cc = c + pad
-    offset = np.array([cc, cc]) - inverse @ np.array([cc, cc])
-    coeffs = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
-    warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
+    warped = affine(big, rng, aug)
 
     if rng.random() < aug.elastic_share:
-        warped = _elastic(warped, rng, size / 28, aug)
+        warped = elastic(warped, rng, size / 28, aug)
     if aug.pen_share <= stroke < aug.thicker_below:  # a thicker pen, up to a finger on a phone
         warped = warped.filter(ImageFilter.MaxFilter(rng.choice(aug.thicker_filters)))
     elif aug.thicker_below <= stroke < aug.thinner_below:
@@ -102,6 +88,28 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation =
             warped = thinner
     out = to_model_input(warped)
     return _to_uint8(out) if out is not None else normalise(digit[None])[0]
+
+
+def affine(big: Image.Image, rng: np.random.Generator, aug: Augmentation = AUGMENTATION) -> Image.Image:
+    """`big` (square, 'L') rotated, sheared and unevenly scaled about its centre at random,
+    onto a field twice its size so that nothing is cut off."""
+    angle = math.radians(rng.uniform(-aug.max_rotation, aug.max_rotation))
+    shear = rng.uniform(-aug.max_shear, aug.max_shear)
+    sx, sy = rng.uniform(*aug.scale_range, size=2)
+    # Forward map: scale, shear, rotate about the centre; PIL wants the inverse.
+    cos, sin = math.cos(angle), math.sin(angle)
+    forward = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([sx, sy])
+    inverse = np.linalg.inv(forward)
+    size = big.width
+    c = size / 2
+    pad = size // 2  # warp onto a larger field so nothing is cut off
+    field = Image.new("L", (size + 2 * pad, size + 2 * pad))
+    field.paste(big, (pad, pad))
+    cc = c + pad
+    offset = np.array([cc, cc]) - inverse @ np.array([cc, cc])
+    coeffs = (inverse[0, 0], inverse[0, 1], offset[0], inverse[1, 0], inverse[1, 1], offset[1])
+    warped = field.transform(field.size, Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR)
+    return warped
 
 
 def augmented_views(images: np.ndarray, copies: int, seed: int, workers: int | None = None, aug: Augmentation = AUGMENTATION) -> np.ndarray:
@@ -224,7 +232,7 @@ def _augment_chunk(images: np.ndarray, copy: int, seed: int, chunk: int, aug: Au
     return np.stack([augment_one(im, rng, aug) for im in images])
 
 
-def _elastic(image: Image.Image, rng: np.random.Generator, scale: float, aug: Augmentation = AUGMENTATION) -> Image.Image:
+def elastic(image: Image.Image, rng: np.random.Generator, scale: float, aug: Augmentation = AUGMENTATION) -> Image.Image:
     """The strokes wobbled by a smooth random displacement field, as a hand wobbles: random
     offsets on a coarse grid, interpolated bicubically to every pixel (`scale` pixels per MNIST
     pixel), then the picture resampled bilinearly along them."""

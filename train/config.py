@@ -26,6 +26,9 @@ class TrainConfig:
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
     junk_share: float = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
     junk_pool: int = 20000  # of them made once per run
+    fonts: bool = True  # digits, letters and signs drawn from the pinned fonts (train/font_data.py)
+    font_share: float = 0.15  # font digits and letterforms, as a share of each epoch
+    letter_share: float = 0.05  # font letters and signs, taught as "all ten equally likely"
     extra_share: float = 0.05  # users' drawings are oversampled to this share of each epoch
     extra_holdout: float = 0.2  # share of users' drawings kept aside to measure accuracy on them
     ema_momentum: float = 0.999  # the weights are an exponential moving average over training

@@ -34,15 +34,11 @@ from train.augment import not_digits
 from train.config import TrainConfig
 from train.data import DEFAULT_CACHE, DataError, load_mnist
 from train.drawings import users_drawings
+from train.epoch import epoch_examples
+from train.font_data import FontPools, font_pools, font_report
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
-# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT (as the
-# generated not-digits are taught).
-TARGETS = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
-assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line; `args.config` is the run's TrainConfig."""
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__.split("\n")[0])
@@ -58,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fine-tune", action="store_true", help="start from the model at --output instead of from scratch")
     p.add_argument("--force", action="store_true", help="replace the model even if MNIST test accuracy drops")
     p.add_argument("--quick", action="store_true", help="a 2,000-digit subset and 1 epoch, for tests")
+    p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits, letters or signs drawn from fonts")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0 none, 1 bar, 2 one line per epoch")
     args = p.parse_args(argv)
     try:
@@ -69,6 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             seed=args.seed,
             fine_tune=args.fine_tune,
             quick=args.quick,
+            fonts=args.fonts,
         )
     except ValueError as exc:
         p.error(f"--epochs and --batch-size must be positive, --copies zero or more ({exc})")
@@ -98,6 +96,7 @@ class Data:
     extra_train: tuple | None  # users' drawings (images, labels), or None
     extra_test: tuple | None
     data_sha256: str
+    fonts: FontPools | None = None  # digits and not-digits drawn from fonts (train/font_data.py)
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -142,8 +141,9 @@ def prepare(config: TrainConfig, data_dir: Path | None, cache_dir: Path, extra_d
     print(f"normalising {len(x_train)} digits and making {config.copies} augmented copies of each...", flush=True)
     views = cached_views(x_train, config, mnist.source_sha256, cache_dir)
     junk = not_digits(x_train, config.quick_junk if config.quick else config.junk_pool, config.seed)
+    fonts = font_pools(cache_dir, config.seed, config.quick) if config.fonts else None
     extra_train, extra_test = users_drawings(extra_data, config.seed, config.extra_holdout)
-    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256)
+    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256, fonts)
 
 
 def build(config: TrainConfig, output: Path):
@@ -170,6 +170,7 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     trainer = member_heads(model)  # each member learns through its own softmax; `model` averages them
     members = len(trainer.outputs)
     extra = config.extra_share if data.extra_train else 0
+    extra += (config.font_share + config.letter_share) if data.fonts else 0
     steps_per_epoch = int(np.ceil(len(data.y_train) * (1 + config.junk_share + extra) / config.batch_size))
     total = steps_per_epoch * config.epochs
     lr = config.learning_rate * (config.fine_tune_lr_factor if config.fine_tune else 1.0)
@@ -191,7 +192,7 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     for epoch in range(config.epochs):
         # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
         # Each member has its own stream: its own pick of views, shifts and order.
-        parts = [_epoch(data, config, rng) for _ in range(members)]
+        parts = [epoch_examples(data, config, rng) for _ in range(members)]
         x, y = tuple(p[0] for p in parts), tuple(p[1] for p in parts)
         batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.batch_size)
         batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
@@ -218,6 +219,8 @@ def evaluate(model, trainer, data: Data) -> dict:
         "confusion_matrix": confusion.tolist(),
         "data_sha256": data.data_sha256,
     }
+    if data.fonts:
+        report["fonts"] = font_report(model, data.fonts)
     if data.extra_test:
         extra_pred = model.predict(as_model_batch(data.extra_test[0]), verbose=0).argmax(axis=1)
         report["user_drawings"] = {
@@ -276,37 +279,7 @@ def _may_replace(args: argparse.Namespace, config: TrainConfig, accuracy: float)
     return accuracy >= previous - config.max_mnist_drop
 
 
-def _epoch(data: Data, config: TrainConfig, rng: np.random.Generator):
-    """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
-    of its views picked at random and shifted a little; users' drawings oversampled to
-    `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
-    `junk_share` of not-digits, labelled 0.1 for every class."""
-    views, y_train, n = data.views, data.y_train, len(data.y_train)
-    x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
-    if data.extra_train:
-        idx = rng.integers(0, len(data.extra_train[1]), size=int(config.extra_share * n))
-        x, y = np.concatenate([x, _jitter(data.extra_train[0][idx], rng, config.shift)]), np.concatenate([y, data.extra_train[1][idx]])
-    targets = TARGETS[y]
-    if len(data.junk):
-        idx = rng.integers(0, len(data.junk), size=int(config.junk_share * n))
-        x = np.concatenate([x, _jitter(data.junk[idx], rng, config.shift)])
-        targets = np.concatenate([targets, np.full((len(idx), NUM_CLASSES), 1 / NUM_CLASSES, np.float32)])
-    order = rng.permutation(len(x))
-    return x[order], targets[order]
-
-
 def _scale(x):
     import tensorflow as tf
 
     return tf.cast(x, tf.float32)[..., None] / PIXEL_MAX
-
-
-def _jitter(x: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:
-    """Shift each image by -shift..shift pixels in x and y (the digits have a 4-pixel margin)."""
-    out = np.empty_like(x)
-    shifts = rng.integers(-shift, shift + 1, size=(len(x), 2))
-    for dy in range(-shift, shift + 1):
-        for dx in range(-shift, shift + 1):
-            sel = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
-            out[sel] = np.roll(x[sel], (dy, dx), axis=(1, 2))
-    return out

@@ -42,13 +42,13 @@ def test_augment_one_keeps_the_digit_visible(mnist):
 def test_elastic_wobble_bends_strokes_without_moving_the_digit(mnist):
     from PIL import Image
 
-    from train.augment import _elastic
+    from train.augment import elastic
 
     rng = np.random.default_rng(0)
     for digit in mnist.x_train[:20]:
         image = Image.fromarray(digit).resize((112, 112), Image.Resampling.BICUBIC)
         before = np.asarray(image, dtype=float)
-        after = np.asarray(_elastic(image, rng, scale=4), dtype=float)
+        after = np.asarray(elastic(image, rng, scale=4), dtype=float)
         assert after.shape == before.shape
         for axis in (0, 1):  # about as tall and as wide as it was (within 3 MNIST pixels)
             extent = [np.ptp(np.nonzero((im > 128).any(axis=axis))[0]) for im in (before, after)]

@@ -1,0 +1,53 @@
+"""One epoch's examples for one member: the mix of MNIST views, users' drawings, font digits
+and not-digits, shuffled, with the soft targets training fits (train/train.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.contract import NUM_CLASSES
+from app.dataset import NOT_A_DIGIT
+from train.config import TrainConfig
+
+# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT (as the
+# generated not-digits are taught).
+TARGETS = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
+assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
+
+
+def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
+    """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
+    of its views picked at random and shifted a little; users' drawings oversampled to
+    `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
+    `junk_share` of not-digits, labelled 0.1 for every class; with fonts, `font_share` of font
+    digits and `letter_share` of font letters and signs (labelled as the not-digits)."""
+    views, y_train, n = data.views, data.y_train, len(data.y_train)
+    x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
+    if data.extra_train:
+        idx = rng.integers(0, len(data.extra_train[1]), size=int(config.extra_share * n))
+        x, y = np.concatenate([x, _jitter(data.extra_train[0][idx], rng, config.shift)]), np.concatenate([y, data.extra_train[1][idx]])
+    fonts = data.fonts
+    if fonts is not None:  # digits drawn from fonts, `font_share` of the epoch
+        idx = rng.integers(0, len(fonts.y), size=int(config.font_share * n))
+        x, y = np.concatenate([x, _jitter(fonts.x[idx], rng, config.shift)]), np.concatenate([y, fonts.y[idx]])
+    targets = TARGETS[y]
+    others = [data.junk[rng.integers(0, len(data.junk), size=int(config.junk_share * n))]] if len(data.junk) else []
+    if fonts is not None and len(fonts.letters):  # letters and signs: not a digit either
+        others.append(fonts.letters[rng.integers(0, len(fonts.letters), size=int(config.letter_share * n))])
+    if others:
+        others = np.concatenate(others)
+        x = np.concatenate([x, _jitter(others, rng, config.shift)])
+        targets = np.concatenate([targets, np.full((len(others), NUM_CLASSES), 1 / NUM_CLASSES, np.float32)])
+    order = rng.permutation(len(x))
+    return x[order], targets[order]
+
+
+def _jitter(x: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:
+    """Shift each image by -shift..shift pixels in x and y (the digits have a 4-pixel margin)."""
+    out = np.empty_like(x)
+    shifts = rng.integers(-shift, shift + 1, size=(len(x), 2))
+    for dy in range(-shift, shift + 1):
+        for dx in range(-shift, shift + 1):
+            sel = (shifts[:, 0] == dy) & (shifts[:, 1] == dx)
+            out[sel] = np.roll(x[sel], (dy, dx), axis=(1, 2))
+    return out
