@@ -65,7 +65,7 @@ def streamlit_page(env: dict[str, str], log_path: Path, start_timeout: float = 6
         sys.executable, "-m", "streamlit", "run", page,
         "--server.port", url.rsplit(":", 1)[1], "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -68,3 +68,20 @@ class Photos:
 @pytest.fixture(scope="session")
 def photos():
     return Photos()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module; skipped where it cannot start."""
+    from bench.browser import CHROMIUM, CHROMIUM_ARGS
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if CHROMIUM is None:
+        pytest.skip("Chromium not found at /usr/bin/chromium or on PATH (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:  # Playwright raises its own Error for a browser that will not start
+            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
+        yield browser
+        browser.close()

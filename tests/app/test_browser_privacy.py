@@ -7,21 +7,14 @@ Chromium is missing.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from app.dataset import DrawingStore
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop
+from bench.browser import CHROMIUM, draw_stroke, streamlit_page
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT = 60
 TIMEOUT_MS = 20_000
 TOKEN = "operator-token-for-the-browser-tests"
@@ -32,43 +25,16 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:
-            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
-
 
 @pytest.fixture(scope="module")
 def server(browser, tmp_path_factory):
     """The page with an operator token configured; yields (url, drawings folder)."""
     data_dir = tmp_path_factory.mktemp("drawings")
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, DIGITS_DATA_DIR=str(data_dir), DIGITS_OPERATOR_TOKEN=TOKEN)
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not healthy(url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer {url}/_stcore/health within {START_TIMEOUT} s")
-            time.sleep(0.2)
-        yield url, data_dir
-    finally:
-        stop(process)
+        with streamlit_page({"DIGITS_DATA_DIR": str(data_dir), "DIGITS_OPERATOR_TOKEN": TOKEN}, tmp_path_factory.mktemp("server") / "streamlit.log", START_TIMEOUT) as url:
+            yield url, data_dir
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

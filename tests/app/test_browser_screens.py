@@ -13,7 +13,6 @@ import pytest
 
 from bench.browser import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     canvas_pixel,
     corners,
     draw_stroke,
@@ -36,16 +35,6 @@ pytestmark = pytest.mark.skipif(
 # (width, height, touch): a phone, a tablet upright, a laptop, a desktop, a wide desktop.
 SCREENS = [(390, 844, True), (768, 1024, True), (1024, 768, False), (1280, 900, False), (1920, 1080, False)]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:  # Playwright raises its own Error for a browser that will not start
-            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

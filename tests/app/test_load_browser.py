@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench import replica
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke
+from bench.browser import CHROMIUM, draw_stroke
 from bench.drawing import CANVAS, mnist_drawings
 from bench.protocol import Tab, attribute
 from bench.visitor import canvas_key
@@ -38,16 +38,6 @@ def server(tmp_path_factory):
     with replica.replica(str(tmp_path_factory.mktemp("drawings"))) as server:
         yield server
 
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        try:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as exc:
-            pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
-        yield browser
-        browser.close()
 
 
 def in_browser(browser, url: str, drawing) -> tuple[list[tuple], list[bytes]]:
