@@ -74,7 +74,8 @@ def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
     from app.dataset import NOT_A_DIGIT
     from train.config import TrainConfig
     from train.drawings import users_drawings
-    from train.train import Data, _epoch
+    from train.epoch import epoch_examples
+    from train.train import Data
 
     store = DrawingStore(tmp_path)
     for seed in range(6):
@@ -85,7 +86,7 @@ def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
     blank = np.zeros((400, 28, 28), np.uint8)
     data = Data(blank[None], np.zeros(400, np.uint8), blank[:1], np.zeros(1, np.uint8), blank[:0], extra, None, "")
     config = TrainConfig()
-    x, targets = _epoch(data, config, np.random.default_rng(0))
+    x, targets = epoch_examples(data, config, np.random.default_rng(0))
     drawn = x.reshape(len(x), -1).max(axis=1) > 0
     assert drawn.sum() == int(config.extra_share * 400)
     assert np.allclose(targets[drawn], 0.1) and np.allclose(targets[~drawn].max(axis=1), 1.0)
