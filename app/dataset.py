@@ -74,62 +74,92 @@ class DrawingStore:
         label = label_value(label)
         predicted = None if predicted is None else digit(predicted, "predicted digits")
         confidence = confidence_value(confidence)
-        if model_version is not None and not isinstance(model_version, str):
-            raise ValueError(f"model_version must be a string or None, got {model_version!r}")
-        model_version = None if model_version is None else model_version[: index.MAX_VERSION_CHARS]
-        if session is not None and not (isinstance(session, str) and SESSION_PATTERN.fullmatch(session)):
-            raise ValueError(f"session must be 1-64 letters, digits, '-' or '_', got {session!r}")
+        model_version, session = _checked_origin(model_version, session)
         png = png_bytes(image)
+        fields = dict(label=label, predicted=predicted, confidence=confidence)
+        return self._commit([(label_folder(label), png, fields)], model_version, session)[0]
 
+    def save_number(
+        self,
+        image: Image.Image | np.ndarray,
+        number: str,
+        predicted: str | None = None,
+        digits: list[tuple] = (),
+        model_version: str | None = None,
+        session: str | None = None,
+    ) -> list[Example]:
+        """Store a whole number's `image` with its string `number` ("2046"; `predicted` as it was
+        read, "20?6"), and each of `digits`, (picture, label, predicted digit, confidence), as a
+        digit of it: one save, under one lock, the limits applied to all its files (every file
+        counts against the quota and the visit's saves; the one-a-second rate counts the save).
+        Returns [the number, its digits...]; ValueError (SaveRefused) and nothing written, as `save`."""
+        from app.store_number import number_files
+
+        model_version, session = _checked_origin(model_version, session)
+        return self._commit(number_files(image, number, predicted, digits), model_version, session, whole=True)
+
+    def _commit(self, files: list[tuple[str, bytes, dict]], model_version, session, whole: bool = False) -> list[Example]:
+        """Write (folder, PNG, fields) files and their index lines as one save: under the index's
+        lock from the limit check to the lines, which go in one write; with `whole`, the files
+        after the first are parts of the first. A file whose line was not written is removed."""
         with index.locked(self.index_path, exclusive=True) as fd:
             state = self._state(fd)
             now = datetime.now(UTC)
             last = state.last.get(session) if session is not None else None
+            saves = None if session is None else state.saves.get(session, 0) + len(files) - 1
             self.limits.check(
                 used=state.used(os.fstat(fd).st_size),
-                adding=len(png) + 400,  # the PNG and its index line
-                session_saves=None if session is None else state.saves.get(session, 0),
+                adding=sum(len(png) + 400 for _, png, _ in files),  # the PNGs and their index lines
+                session_saves=saves,
                 last_save=None if last is None else index.parse_time(last),
                 now=now,
             )
-            name = f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.png"
-            example = Example(
-                f"{label_folder(label)}/{name}", label, predicted, confidence, model_version, index.iso(now),
-                self.root, session, "pending", len(png),
-            )
-            folder = self.root / label_folder(label)
-            folder.mkdir(parents=True, exist_ok=True)
-            _write_file(png, example.path)
+            examples = []
+            for folder, png, fields in files:
+                name = f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:12]}.png"
+                part_of = examples[0].file if whole and examples else None
+                examples.append(Example(
+                    f"{folder}/{name}", fields.get("label"), fields.get("predicted"), fields.get("confidence"),
+                    model_version, index.iso(now), self.root, session, "pending", len(png), fields.get("number"), part_of,
+                ))
             try:
-                index.append(fd, record_of(example))
+                for (folder, png, _), example in zip(files, examples):
+                    (self.root / folder).mkdir(parents=True, exist_ok=True)
+                    _write_file(png, example.path)
+                index.append(fd, [record_of(example) for example in examples])
             except BaseException:
-                example.path.unlink(missing_ok=True)  # no PNG without its line
+                for example in examples:
+                    example.path.unlink(missing_ok=True)  # no PNG without its line
                 raise
-        return example
+        return examples
 
-    def examples(self, session: str | None = None, status: str | None = None) -> list[Example]:
+    def examples(self, session: str | None = None, status: str | None = None, parts: bool = True) -> list[Example]:
         """Live examples in save order (deleted ones and those whose PNG is missing left out);
-        only one session's, or only those with one status, when asked."""
+        only one session's, or only those with one status, when asked; without `parts`, a whole
+        number stands for its digits (they are not listed)."""
         state = self._read()
         found = [
             example
             for example in state.live.values()
             if (session is None or example.session == session) and (status is None or example.status == status)
+            and (parts or example.part_of is None)
         ]
         return [example for example in found if example.path.is_file()]
 
     def counts(self, status: str | None = None) -> dict[int, int]:
-        """Number of live examples for each label: the ten digits and NOT_A_DIGIT (zeros included)."""
+        """Number of live examples for each label: the ten digits and NOT_A_DIGIT (zeros included);
+        a whole number's digits count, the whole number does not."""
         counts = dict.fromkeys(LABELS, 0)
         for example in self.examples(status=status):
-            counts[example.label] += 1
+            if example.number is None:
+                counts[example.label] += 1
         return counts
 
-    def recent(self, n: int, session: str | None = None) -> list[Example]:
+    def recent(self, n: int, session: str | None = None, parts: bool = True) -> list[Example]:
         """The `n` most recently saved live examples (of one session, when given), newest first."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        return self.examples(session=session)[::-1][:n]
+        return self.examples(session=session, parts=parts)[::-1][:n]
 
     def used_bytes(self) -> int:
         """What the store counts against its quota: the live PNGs and the index."""
@@ -146,6 +176,7 @@ class DrawingStore:
         `file` is an Example or its relative path as in `Example.file`; anything that is not an
         example's path inside the store raises ValueError. With `session`, only that session's
         own drawings can be deleted (a visitor taking theirs back): another's raises ValueError.
+        A whole number goes with its digits.
         """
         if isinstance(file, Example):
             file = file.file
@@ -160,21 +191,24 @@ class DrawingStore:
                 os.remove(self.root / file)
             except FileNotFoundError:
                 return False
-            index.append(fd, {"deleted": file, "time": index.now_iso()})
+            gone = [file] + [e.file for e in self._state(fd).live.values() if e.part_of == file]
+            for part in gone[1:]:
+                (self.root / part).unlink(missing_ok=True)
+            index.append(fd, [{"deleted": f, "time": index.now_iso()} for f in gone])
         return True
 
     def approve(self, files: list[str] | None = None) -> int:
-        """Approve pending examples for training (the given files, or every pending one);
-        the number approved."""
+        """Approve pending examples for training (the given files, a whole number with its
+        digits, or every pending one); the number of drawings approved."""
         with index.locked(self.index_path, exclusive=True) as fd:
             state = self._state(fd)
             wanted = None if files is None else {self._checked_file(f) for f in files}
             pending = [
                 e.file for e in state.live.values()
-                if e.status == "pending" and (wanted is None or e.file in wanted)
+                if e.status == "pending" and (wanted is None or e.file in wanted or e.part_of in wanted)
             ]
-            for file in pending:
-                index.append(fd, {"approved": file, "time": index.now_iso()})
+            if pending:
+                index.append(fd, [{"approved": file, "time": index.now_iso()} for file in pending])
         return len(pending)
 
     def zip_chunks(self, status: str | None = None, chunk_size: int = 1 << 16):
@@ -224,6 +258,15 @@ class DrawingStore:
         if FILE_PATTERN.fullmatch(relative) is None:
             raise ValueError(f"{text!r} is not an example's path (expected like '7/<timestamp>-<id>.png')")
         return relative
+
+
+def _checked_origin(model_version: object, session: object) -> tuple[str | None, str | None]:
+    """The model version (cut to its most characters) and session of a save, or ValueError."""
+    if model_version is not None and not isinstance(model_version, str):
+        raise ValueError(f"model_version must be a string or None, got {model_version!r}")
+    if session is not None and not (isinstance(session, str) and SESSION_PATTERN.fullmatch(session)):
+        raise ValueError(f"session must be 1-64 letters, digits, '-' or '_', got {session!r}")
+    return (None if model_version is None else model_version[: index.MAX_VERSION_CHARS]), session
 
 
 def _write_file(data: bytes, path: Path) -> None:

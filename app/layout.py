@@ -2,11 +2,14 @@
 
 Plain functions, no Streamlit: the page measures its width in the browser (app/viewport.py)
 and asks here how big the canvas is and whether it sits beside the result or above it; when the
-pen colours or the canvas's size change, the strokes are recoloured or rescaled here, so the
+pen colours or the canvas's size change, the strokes are recoloured or refitted here, so the
 drawing survives (the model reads it the same way: preprocessing normalises its size).
 
-    >>> for_width(1000)                       # Shape(side=280, stacked=False)
-    >>> for_width(358)                        # Shape(side=352, stacked=True): a phone
+The canvas is as high as it always was (280 px beside the result, so a single digit is drawn at
+the same scale) and as wide as the room allows, up to CANVAS_MAX_WIDTH: room for a number.
+
+    >>> for_width(1000)                       # Shape(width=560, height=280, stacked=False)
+    >>> for_width(358)                        # Shape(width=352, height=280, stacked=True): a phone
     >>> recoloured(canvas.json_data, "#ffffff")
 """
 
@@ -17,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CANVAS_SIDE = 280  # pixels: the canvas beside the result, as on a laptop
+CANVAS_HEIGHT = 280  # pixels: the canvas's height, as on a laptop; the pen is set for it
+CANVAS_SIDE = CANVAS_HEIGHT  # the narrowest canvas beside the result: a square, as before numbers
+CANVAS_MAX_WIDTH = 560  # room for four or five digits at the canvas's height
 RESULT_MIN = 300  # the narrowest the result card reads well at
 GAP = 32  # between canvas and result (Streamlit's "medium" gap, 2rem)
-STACKED_MAX = 440  # a stacked canvas on a tablet stops growing here
-STACKED_MIN = 160  # and never gets smaller than this, however narrow the screen
-STEP = 8  # stacked sides are multiples of this, so a scrollbar coming and going does not remake it
+STACKED_MIN = 160  # a stacked canvas never gets narrower than this, however narrow the screen
+STEP = 8  # widths are multiples of this, so a scrollbar coming and going does not remake it
 # A stacked tab goes side by side again only this much past the limit: the page's scrollbar
 # (up to 17 px) appears or goes with the change, and must not flip it back.
 HYSTERESIS = 24
@@ -30,25 +34,32 @@ HYSTERESIS = 24
 
 @dataclass(frozen=True)
 class Shape:
-    """The canvas's side in pixels, and whether the result goes under it (no room beside it)."""
+    """The canvas's width and height in pixels, and whether the result goes under it (no room
+    beside it)."""
 
-    side: int
+    width: int
+    height: int
     stacked: bool
 
 
 def for_width(width: int | float | None, stacked: bool = False) -> Shape:
     """The Draw tab's shape for a content `width` in CSS pixels (None: not measured yet, taken
-    as room for both side by side); `stacked`: whether it is stacked now."""
-    if width is None or width >= CANVAS_SIDE + GAP + RESULT_MIN + (HYSTERESIS if stacked else 0):
-        return Shape(CANVAS_SIDE, stacked=False)
-    side = int(min(width, STACKED_MAX)) // STEP * STEP
-    return Shape(max(side, STACKED_MIN), stacked=True)
+    as a laptop's room); `stacked`: whether it is stacked now. Beside the result the canvas takes
+    what the result leaves (CANVAS_SIDE to CANVAS_MAX_WIDTH wide, CANVAS_HEIGHT high); stacked it
+    takes the whole width (up to CANVAS_MAX_WIDTH), and is no higher than it is wide."""
+    if width is None:
+        return Shape(CANVAS_MAX_WIDTH, CANVAS_HEIGHT, stacked=False)
+    if width >= CANVAS_SIDE + GAP + RESULT_MIN + (HYSTERESIS if stacked else 0):
+        room = int(min(width - GAP - RESULT_MIN, CANVAS_MAX_WIDTH)) // STEP * STEP
+        return Shape(max(room, CANVAS_SIDE), CANVAS_HEIGHT, stacked=False)
+    side = max(int(min(width, CANVAS_MAX_WIDTH)) // STEP * STEP, STACKED_MIN)
+    return Shape(side, min(side, CANVAS_HEIGHT), stacked=True)
 
 
-def pen_width(pen: int, side: int) -> int:
-    """The stroke width on a canvas of `side` for the pen width chosen (set for the 280 px
-    canvas): the same pen relative to the box, whatever its size."""
-    return max(1, round(pen * side / CANVAS_SIDE))
+def pen_width(pen: int, height: int) -> int:
+    """The stroke width on a canvas `height` high for the pen width chosen (set for the 280 px
+    high canvas): the same pen relative to the height, whatever the canvas's size."""
+    return max(1, round(pen * height / CANVAS_HEIGHT))
 
 
 def recoloured(drawing: dict | None, pen: str) -> dict | None:
@@ -61,16 +72,27 @@ def recoloured(drawing: dict | None, pen: str) -> dict | None:
     return drawing
 
 
-def rescaled(drawing: dict | None, factor: float) -> dict | None:
-    """A copy of a canvas drawing for a canvas `factor` times as wide and high: every stroke's
-    position and scale multiplied by it (a fabric.js object is drawn at left/top, scaled)."""
+def rescaled(drawing: dict | None, factor: float, offset: tuple[float, float] = (0.0, 0.0)) -> dict | None:
+    """A copy of a canvas drawing with every stroke's position and scale multiplied by `factor`
+    and its position moved by `offset` (x, y) (a fabric.js object is drawn at left/top, scaled)."""
     if drawing is None:
         return None
     drawing = copy.deepcopy(drawing)
     for stroke in drawing.get("objects") or []:
         for name in ("left", "top", "scaleX", "scaleY"):
             stroke[name] = float(stroke.get(name, 1.0 if name.startswith("scale") else 0.0)) * factor
+        stroke["left"] += offset[0]
+        stroke["top"] += offset[1]
     return drawing
+
+
+def refitted(drawing: dict | None, old: tuple[int, int], new: tuple[int, int]) -> dict | None:
+    """A copy of a drawing made on a canvas `old` = (width, height) for one of size `new`: scaled
+    as much as both sides allow (never stretched) and centred, so the whole old canvas fits in
+    the new one and what was in its middle stays in the middle."""
+    factor = min(new[0] / old[0], new[1] / old[1])
+    offset = ((new[0] - old[0] * factor) / 2, (new[1] - old[1] * factor) / 2)
+    return rescaled(drawing, factor, offset)
 
 
 def repainted(picture: np.ndarray, old: tuple[str, str], new: tuple[str, str]) -> np.ndarray:

@@ -41,7 +41,11 @@ SCHEMES = {
 
 
 def example_caption(example: Example) -> str:
-    """"7", or "7 · read as 1" when the model got it wrong ("not a digit · read as 4")."""
+    """"7", or "7 · read as 1" when the model got it wrong ("not a digit · read as 4"); a whole
+    number "2046", "2046 · read as 20?6"."""
+    if example.number is not None:
+        read = "" if example.predicted in (None, example.number) else f" · read as {example.predicted}"
+        return f"{example.number}{read}"
     if example.predicted is None or example.predicted == example.label:
         return label_name(example.label)
     return f"{label_name(example.label)} · read as {example.predicted}"

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         pending = store.examples(status="pending")
         for example in pending:
             read = "" if example.predicted is None else f"read as {example.predicted}"
-            print(f"{example.file}\t{example.label}\t{read}\t{example.session or '-'}")
+            print(f"{example.file}\t{example.number or example.label}\t{read}\t{example.session or '-'}")
         print(f"{len(pending)} pending; approve with: python -m app.dataset approve FILE... (or --all)", file=sys.stderr)
         return 0
     if args.command == "approve":

@@ -11,11 +11,13 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Example:
-    """One saved drawing as recorded in the index; `path` is where its PNG lives."""
+    """One saved drawing as recorded in the index; `path` is where its PNG lives. A whole
+    number has `number` (its string; `label` None, `predicted` the number as read, "20?6"); a
+    digit cut from one names it in `part_of`."""
 
     file: str  # relative, forward slashes: "7/20261125T093012.123456Z-ab12cd34ef56.png"
-    label: int
-    predicted: int | None
+    label: int | None
+    predicted: int | str | None
     confidence: float | None
     model_version: str | None
     time: str  # ISO 8601 UTC, e.g. "2026-11-25T09:30:12.123456Z"
@@ -23,6 +25,8 @@ class Example:
     session: str | None = None  # the browser session that saved it; None from the command line
     status: str = "pending"  # "pending" until the operator approves it, then "approved"
     size: int = field(default=0, compare=False, repr=False)  # bytes of its PNG
+    number: str | None = None  # a whole number's string: "2046"
+    part_of: str | None = None  # a digit of a whole number: that number's file
 
     @property
     def path(self) -> Path:
@@ -66,16 +70,18 @@ def example_of(entry: dict, root: Path) -> Example:
             size = 0
     confidence = entry.get("confidence")
     return Example(
-        file, entry["label"], entry.get("predicted"), None if confidence is None else float(confidence),
+        file, entry.get("label"), entry.get("predicted"), None if confidence is None else float(confidence),
         entry.get("model_version"), entry["time"], root, entry.get("session"),
-        entry.get("status", "pending"), size,
+        entry.get("status", "pending"), size, entry.get("number"), entry.get("part_of"),
     )
 
 
 def record_of(example: Example) -> dict:
-    return {
+    """The index line of `example`; a number's has `number` instead of `label`, a digit cut
+    from a number has `part_of`."""
+    record = {
         "file": example.file,
-        "label": example.label,
+        **({"number": example.number} if example.number is not None else {"label": example.label}),
         "predicted": example.predicted,
         "confidence": example.confidence,
         "model_version": example.model_version,
@@ -84,3 +90,6 @@ def record_of(example: Example) -> dict:
         "status": example.status,
         "bytes": example.size,
     }
+    if example.part_of is not None:
+        record["part_of"] = example.part_of
+    return record

@@ -5,6 +5,8 @@ Three kinds of line, each checked field by field before it counts:
     {"file": "7/2026...Z-ab12cd34ef56.png", "label": 7, "predicted": 1, "confidence": 0.62,
      "model_version": "v3", "time": "2026-11-25T09:30:12.123456Z", "session": "s-1a2b",
      "status": "pending", "bytes": 2311}                        # a saved drawing
+    {"file": "numbers/2026...png", "number": "2046", "predicted": "20?6", ...}   # a whole number
+    {"file": "4/2026...png", "label": 4, ..., "part_of": "numbers/2026...png"}  # one of its digits
     {"approved": "7/2026...png", "time": "..."}                  # the operator approved it
     {"deleted": "7/2026...png", "time": "..."}                   # it was taken back or deleted
 
@@ -36,8 +38,12 @@ MAX_VERSION_CHARS = 200
 NOT_A_DIGIT = 10  # the label of a drawing that is no digit at all; training's target: all ten alike
 LABELS = (*range(10), NOT_A_DIGIT)
 NOT_A_DIGIT_FOLDER = "not-a-digit"
+NUMBERS_FOLDER = "numbers"  # whole numbers, each with its string; their digits go to the digits' folders
+MAX_NUMBER_DIGITS = 12
+NUMBER_PATTERN = re.compile(rf"[0-9]{{1,{MAX_NUMBER_DIGITS}}}")
+READ_NUMBER_PATTERN = re.compile(rf"[0-9?]{{1,{MAX_NUMBER_DIGITS}}}")  # as read: "?" for a digit it was not sure of
 # The only shape `file` may have: `<label folder>/<timestamp>-<id>.png`.
-FILE_PATTERN = re.compile(r"(?:[0-9]|not-a-digit)/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
+FILE_PATTERN = re.compile(r"(?:[0-9]|not-a-digit|numbers)/[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{12}\.png")
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -115,14 +121,12 @@ def check_line(raw: bytes) -> tuple[dict | None, str | None]:
 
 def _save_problem(entry: dict) -> str | None:
     """What is wrong with a save line, or None."""
-    file, label = entry.get("file"), entry.get("label")
+    file = entry.get("file")
     if not _is_file(file):
         return f"'file' is not a drawing's path: {file!r:.80}"
-    if type(label) is not int or label not in LABELS or file.split("/")[0] != label_folder(label):
-        return f"'label' is not the label of its folder: {label!r:.20}"
-    predicted = entry.get("predicted")
-    if predicted is not None and (type(predicted) is not int or not 0 <= predicted <= 9):
-        return f"'predicted' is not a digit: {predicted!r:.20}"
+    problem = _number_problem(entry) if file.split("/")[0] == NUMBERS_FOLDER else _digit_problem(entry)
+    if problem:
+        return problem
     confidence = entry.get("confidence")
     if confidence is not None and not (
         type(confidence) in (int, float) and math.isfinite(confidence) and 0 <= confidence <= 1
@@ -141,6 +145,34 @@ def _save_problem(entry: dict) -> str | None:
     size = entry.get("bytes")
     if size is not None and (type(size) is not int or size < 0):
         return f"'bytes' is not a size: {size!r:.20}"
+    return None
+
+
+def _number_problem(entry: dict) -> str | None:
+    """What is wrong with the fields of a whole number's save line, or None."""
+    number, predicted = entry.get("number"), entry.get("predicted")
+    if not (isinstance(number, str) and NUMBER_PATTERN.fullmatch(number)):
+        return f"'number' is not 1-{MAX_NUMBER_DIGITS} digits: {number!r:.20}"
+    if entry.get("label") is not None or entry.get("part_of") is not None:
+        return "a whole number has no 'label' or 'part_of'"
+    if predicted is not None and not (isinstance(predicted, str) and READ_NUMBER_PATTERN.fullmatch(predicted)):
+        return f"'predicted' is not a number as read: {predicted!r:.20}"
+    return None
+
+
+def _digit_problem(entry: dict) -> str | None:
+    """What is wrong with the fields of a digit's save line, or None."""
+    file, label = entry["file"], entry.get("label")
+    if type(label) is not int or label not in LABELS or file.split("/")[0] != label_folder(label):
+        return f"'label' is not the label of its folder: {label!r:.20}"
+    predicted = entry.get("predicted")
+    if predicted is not None and (type(predicted) is not int or not 0 <= predicted <= 9):
+        return f"'predicted' is not a digit: {predicted!r:.20}"
+    if entry.get("number") is not None:
+        return "a digit has no 'number'"
+    part_of = entry.get("part_of")
+    if part_of is not None and not (_is_file(part_of) and part_of.split("/")[0] == NUMBERS_FOLDER):
+        return f"'part_of' is not a whole number's path: {part_of!r:.80}"
     return None
 
 
@@ -168,9 +200,10 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a number a record may hold")
 
 
-def append(fd: int, record: dict) -> None:
-    """Append one line with a single write on an O_APPEND fd that the caller holds locked."""
-    data = line(record)
+def append(fd: int, record: dict | list[dict]) -> None:
+    """Append one line (or the lines of several records) with a single write on an O_APPEND fd
+    that the caller holds locked."""
+    data = b"".join(line(r) for r in (record if isinstance(record, list) else [record]))
     # A torn last line (a writer died mid-write) must not swallow this record too.
     size = os.fstat(fd).st_size
     if size and os.pread(fd, 1, size - 1) != b"\n":

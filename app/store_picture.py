@@ -52,8 +52,8 @@ def confidence_value(value: object) -> float | None:
     raise ValueError(f"confidence must be a number from 0 to 1 or None, got {value!r}")
 
 
-def to_image(image: Image.Image | np.ndarray) -> Image.Image:
-    """A PIL image PNG can store, after the size checks, averaged down to SAVE_SIDE."""
+def to_image(image: Image.Image | np.ndarray, side: int = SAVE_SIDE) -> Image.Image:
+    """A PIL image PNG can store, after the size checks, averaged down to `side`."""
     if isinstance(image, np.ndarray):
         if image.dtype != np.uint8:
             raise ValueError(f"expected a uint8 array, got dtype {image.dtype}")
@@ -65,8 +65,8 @@ def to_image(image: Image.Image | np.ndarray) -> Image.Image:
     elif not isinstance(image, Image.Image):
         raise ValueError(f"expected a PIL image or a NumPy array, got {type(image).__name__}")
     check_size(image.width, image.height)
-    if max(image.size) > SAVE_SIDE:
-        image = shrunk(image, SAVE_SIDE)
+    if max(image.size) > side:
+        image = shrunk(image, side)
     return image if image.mode in _PNG_MODES else image.convert("RGBA")
 
 
@@ -80,9 +80,9 @@ def check_size(width: int, height: int) -> None:
         )
 
 
-def png_bytes(image: Image.Image | np.ndarray) -> bytes:
-    """`image` checked, averaged down to SAVE_SIDE and encoded as PNG."""
-    image = to_image(image)
+def png_bytes(image: Image.Image | np.ndarray, side: int = SAVE_SIDE) -> bytes:
+    """`image` checked, averaged down to `side` (SAVE_SIDE) and encoded as PNG."""
+    image = to_image(image, side)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

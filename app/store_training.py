@@ -27,6 +27,7 @@ def load_labelled(
 ) -> tuple[list[Image.Image], np.ndarray]:
     """The store's drawings for training, as loaded PIL images and their uint8 labels.
 
+    Digits only: the digits cut from a saved number count, the number's whole picture does not.
     Approved ones only (unless `approved_only` is False); a picture whose pixels repeat an
     earlier one's is dropped; and no browser session gives more than `session_share` of them
     or `session_floor`, whichever is more (its first ones are kept). Drawings saved without a
@@ -34,6 +35,8 @@ def load_labelled(
     status = "approved" if approved_only else None
     images, labels, sessions, seen = [], [], [], set()
     for example in DrawingStore(root, Limits()).examples(status=status):
+        if example.number is not None:
+            continue  # a whole number is no digit example; the digits cut from it are
         try:
             with Image.open(example.path) as image:
                 image.load()
