@@ -3,6 +3,8 @@ labelled drawing, delete one. Each returns a `Reading` or an `Outcome` that says
 
     >>> reading = analyse(recognizer, canvas_rgba)       # status ok | uncertain | empty | error
     >>> outcome = save_feedback(store, canvas_rgba, 7, reading.prediction, "2026.11.25", session="ab12")
+    >>> shown = read_picture(recognizer, canvas_rgba, strokes)   # a NumberReading for 2+ digits, else a Reading
+    >>> outcome = save_number_feedback(store, canvas_rgba, "2046", shown, "2026.11.25", session="ab12")
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from PIL import Image
 from app.contract import DATA_ENV
 from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
+from app.numbers import NumberReading
+from app.store_index import MAX_NUMBER_DIGITS
+from app.store_number import digit_crop
 from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
@@ -48,6 +53,76 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
     if prediction.status == Status.EMPTY:
         return Reading(Status.EMPTY, prediction)
     return Reading(prediction.status, prediction, recognizer.evidence(prediction))
+
+
+def read_picture(
+    recognizer: Recognizer | None, image: Image.Image | np.ndarray | None, strokes=None
+) -> Reading | NumberReading:
+    """What to show for a picture: the number (`Recognizer.read_number`, with the canvas's
+    `strokes` when they are given) when it has two digits or more; otherwise what `analyse`
+    gives, so one digit is shown exactly as before numbers were read."""
+    if recognizer is not None and image is not None:
+        try:
+            number = recognizer.read_number(image, strokes)
+        except ValueError:
+            number = None  # strokes it cannot use, or a picture `analyse` will say why it refuses
+            if strokes is not None:
+                return read_picture(recognizer, image, None)
+        if number is not None and len(number.digits) > 1:
+            return number
+    return analyse(recognizer, image)
+
+
+def best_guess(reading: NumberReading) -> str:
+    """The number with each digit's best guess, "?" or not: what "It's ..." would save."""
+    return "".join(str(d.prediction.digit) for d in reading.digits)
+
+
+def typed_number(text: object) -> str:
+    """A number typed as a correction ("2 046" and " 2046 " are 2046), or ValueError saying
+    what is expected."""
+    typed = "".join(text.split()) if isinstance(text, str) else ""
+    if not typed:
+        raise ValueError("type the number it was first, like 2046")
+    if not typed.isascii() or not typed.isdigit():
+        raise ValueError(f"type digits only (0-9), like 2046; “{literal(typed[:20])}” is not a number")
+    if len(typed) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of at most {MAX_NUMBER_DIGITS} digits, please; that one has {len(typed)}")
+    return typed
+
+
+def save_number_feedback(
+    store: DrawingStore,
+    image: Image.Image | np.ndarray,
+    typed: str | None,
+    reading: NumberReading,
+    model_version: str | None,
+    session: str | None = None,
+) -> Outcome:
+    """Save `image` as the number `typed`, and, when it has as many digits as were found, each
+    digit's crop (cut from `image` by its box) with its label; the outcome in a visitor's words."""
+    try:
+        number = typed_number(typed)
+    except ValueError as exc:
+        return Outcome(False, f"Not saved: {sentence(str(exc))}")
+    digits = []
+    if len(number) == len(reading.digits):
+        digits = [
+            (digit_crop(image, d.box), int(label), d.prediction.digit, d.prediction.confidence)
+            for d, label in zip(reading.digits, number)
+        ]
+    try:
+        store.save_number(image, number, reading.number, digits, model_version, session=session)
+    except ValueError as exc:
+        return Outcome(False, f"Not saved: {sentence(str(exc))}")
+    except OSError as exc:
+        log.error("cannot save into %s (%s): point %s at a writable folder", store.root, exc, DATA_ENV)
+        return Outcome(False, "Not saved: this server cannot store drawings right now. Nothing was kept.")
+    what = (
+        f"with its {len(digits)} digits" if digits
+        else f"as a whole only: it has {len(number)} digits and the page found {len(reading.digits)}"
+    )
+    return Outcome(True, f"Saved {number}, {what}. Thank you: once the operator has looked at it, the next model learns from it.")
 
 
 def read_upload(data: bytes, name: str) -> Upload:

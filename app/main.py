@@ -26,16 +26,17 @@ if str(PROJECT_ROOT) not in sys.path:
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app import actions, layout, render, saved_tabs, upload_tab, viewport
+from app import actions, layout, number_view, render, saved_tabs, upload_tab, viewport
 from app.canvas_input import CanvasInputError, check_data_url, check_strokes, decode_png, raw_report
 from app.contract import model_paths
 from app.history import UNDO_DEPTH, StrokeHistory
 from app.live_model import LiveModel
+from app.numbers import NumberReading
 from app.plain_text import literal
 from app.recognizer import Recognizer
 from app.upload_tab import feedback_ui
 
-PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px canvas
+PEN_WIDTHS = dict(min_value=8, max_value=40, value=20, step=2)  # pixels on the 280 px high canvas
 SHORT_SCHEMES = {"Dark pen on light paper": "Dark on light", "Light pen on dark paper": "Light on dark"}
 CSS = (Path(__file__).with_name("page.css")).read_text()
 log = logging.getLogger("digits.page")
@@ -145,7 +146,7 @@ def pen_settings_ui(place: str) -> None:
         st.slider(
             "Pen width", **{**PEN_WIDTHS, "value": pen}, key=f"pen-{place}", on_change=keep, args=("pen",),
             label_visibility="collapsed" if row else "visible", width=120 if row else "stretch",
-            help="The pen's width in pixels of a 280-pixel canvas; a larger canvas widens it alike.",
+            help="The pen's width in pixels of a 280-pixel high canvas; a higher canvas widens it alike.",
         )
 
 
@@ -162,7 +163,8 @@ def draw_fragment(live: LiveModel, shown: tuple[Recognizer | None, str | None]) 
 
 def draw_ui(recognizer: Recognizer | None) -> None:
     """Canvas and result side by side where there is room, the result under the canvas (and the
-    pen settings with it) where there is not."""
+    pen settings with it) where there is not. The canvas is wide enough for a number; one digit
+    is read and shown as a digit, two or more as a number."""
     state = st.session_state
     width = viewport.content_width()
     shape = layout.for_width(width, state.get("stacked", False))
@@ -170,24 +172,25 @@ def draw_ui(recognizer: Recognizer | None) -> None:
         state.stacked = shape.stacked
         st.rerun()  # the whole page: the pen settings move between the sidebar and the canvas
     scheme = render.SCHEMES[state.get("scheme", next(iter(render.SCHEMES)))]
-    carry_drawing_over(scheme, shape.side)
+    size = (shape.width, shape.height)
+    carry_drawing_over(scheme, size)
     # A horizontal block that wraps: even before the width is measured, the result goes under the
     # canvas when there is no room beside it (page.css gives the result its minimum width).
     with st.container(horizontal=not shape.stacked, gap="medium", key="dr-draw"):
-        with st.container(width=shape.side, gap="small", key="dr-canvas-column"):
+        with st.container(width=shape.width, gap="small", key="dr-canvas-column"):
             canvas = st_canvas(
-                stroke_width=layout.pen_width(state.get("pen", PEN_WIDTHS["value"]), shape.side),
+                stroke_width=layout.pen_width(state.get("pen", PEN_WIDTHS["value"]), shape.height),
                 stroke_color=scheme.pen,
                 background_color=scheme.paper,
-                height=shape.side,
-                width=shape.side,
+                height=shape.height,
+                width=shape.width,
                 drawing_mode="freedraw",
                 update_streamlit=True,
                 return_image_data=True,
                 initial_drawing=state.get("canvas_start"),
-                key=f"canvas-{state.canvas_round}-{shape.side}",
+                key=f"canvas-{state.canvas_round}-{shape.width}x{shape.height}",
             )
-            image, strokes = current_drawing(canvas, shape.side)
+            image, strokes = current_drawing(canvas, size)
             if state.get("canvas_refused"):
                 st.caption("This drawing could not be read. Clear the canvas and draw again.")
             with st.container(horizontal=True, gap="small"):
@@ -198,37 +201,44 @@ def draw_ui(recognizer: Recognizer | None) -> None:
             if shape.stacked:
                 pen_settings_ui("row")
         # What the page drew from, for the browser tests (like the result card's data-* attributes).
-        hook = f'<div class="dr-state" data-strokes="{strokes}" data-width="{width or ""}" data-side="{shape.side}" hidden></div>'
-        result_ui(recognizer, image, hook)
+        hook = (
+            f'<div class="dr-state" data-strokes="{strokes}" data-width="{width or ""}" '
+            f'data-side="{shape.width}" data-height="{shape.height}" hidden></div>'
+        )
+        result_ui(recognizer, image, drawn_strokes(image, size), hook)
 
 
-def carry_drawing_over(scheme: render.Scheme, side: int) -> None:
-    """Keep the strokes when the colours or the canvas's size change: the kept drawings are
-    redrawn in the new colours or at the new size, and the canvas starts from the latest."""
+def carry_drawing_over(scheme: render.Scheme, size: tuple[int, int]) -> None:
+    """Keep the strokes when the colours or the canvas's size (width, height) change: the kept
+    drawings are redrawn in the new colours or refitted to the new size, and the canvas starts
+    from the latest."""
     state = st.session_state
     drawn_as = state.get("drawn_as")
-    state.drawn_as = (scheme, side)
-    if drawn_as is None or drawn_as == (scheme, side) or not len(history()):
+    state.drawn_as = (scheme, size)
+    if drawn_as is None or drawn_as == (scheme, size) or not len(history()):
         return
-    old_scheme, old_side = drawn_as
+    old_scheme, old_size = drawn_as
     if old_scheme != scheme:
         history().redrawn(
             lambda d: layout.recoloured(d, scheme.pen),
             lambda p: layout.repainted(p, (old_scheme.pen, old_scheme.paper), (scheme.pen, scheme.paper)),
         )
-    if old_side != side:
-        history().redrawn(lambda d: layout.rescaled(d, side / old_side))
+    if old_size != size:
+        history().redrawn(lambda d: layout.refitted(d, old_size, size))
     state.canvas_start = history().latest()
 
 
-def result_ui(recognizer: Recognizer | None, image, hook: str = "") -> None:
+def result_ui(recognizer: Recognizer | None, image, strokes: list | None, hook: str = "") -> None:
     state = st.session_state
     with st.container(key="dr-result"):
         if confirmation := state.pop("draw_saved", None):
             st.success(confirmation, icon=":material/check_circle:")
-        result = actions.analyse(recognizer, image)
-        st.html(hook + render.result_html(result, "digit-result", "drawing"))
-        saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
+        result = actions.read_picture(recognizer, image, strokes)
+        if isinstance(result, NumberReading):
+            saved = number_view.number_ui("draw", image, result, recognizer, "digit-result", "drawing", hook)
+        else:
+            st.html(hook + render.result_html(result, "digit-result", "drawing"))
+            saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
         if saved:
             state.draw_saved = saved
             clear_canvas()  # ready for the next digit
@@ -240,21 +250,30 @@ def history() -> StrokeHistory:
     return st.session_state.setdefault("history", StrokeHistory(UNDO_DEPTH))
 
 
-def current_drawing(canvas, side: int) -> tuple:
+def current_drawing(canvas, size: tuple[int, int]) -> tuple:
     """The canvas picture to read, and how many strokes it has (see app/history.py). What the
-    browser sent is checked against the canvas's `side` before a pixel of it is decoded
-    (app/canvas_input.py); a refused report is not kept."""
+    browser sent is checked against the canvas's `size` (width, height) before a pixel of it is
+    decoded (app/canvas_input.py); a refused report is not kept."""
     strokes = history()
     drawing, data_url = raw_report(canvas)
     try:
         checked = check_strokes(drawing)
-        png = None if data_url is None else check_data_url(data_url, side, side)
+        png = None if data_url is None else check_data_url(data_url, *size)
         strokes.record(checked, None if png is None else decode_png(png))
         st.session_state.canvas_refused = False
     except CanvasInputError as exc:
         log.warning("canvas report refused: %s", exc)
         st.session_state.canvas_refused = True
     return strokes.current()
+
+
+def drawn_strokes(image, size: tuple[int, int]) -> list | None:
+    """The strokes (fabric.js objects) of the picture being read, in its pixels; None when the
+    picture is not the canvas's size now (a canvas remade at another size reads from pixels
+    until its next stroke)."""
+    if image is None or getattr(image, "shape", (0, 0))[:2] != (size[1], size[0]):
+        return None
+    return (history().latest() or {}).get("objects")
 
 
 def clear_canvas() -> None:

@@ -15,7 +15,7 @@ from app.images import shrunk
 
 MAX_SIDE = 2000  # larger pictures are refused: a canvas is a few hundred pixels
 MAX_PIXELS = 4_000_000
-SAVE_SIDE = 280  # saved pictures are averaged down to this side: the canvas's own size
+SAVE_SIDE = 560  # saved pictures are averaged down to this side: the widest canvas (app/layout.py)
 
 # Modes PNG stores as they are; anything else is converted to RGBA first.
 _PNG_MODES = {"1", "L", "LA", "I;16", "P", "RGB", "RGBA"}

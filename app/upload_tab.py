@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import actions, render, viewport
+from app import actions, number_view, render, viewport
 from app.dataset import LABELS, DrawingStore, label_name
+from app.numbers import NumberReading
 from app.plain_text import literal
 from app.reading import Reading
 from app.recognizer import Recognizer
@@ -52,7 +53,7 @@ def upload_ui(recognizer: Recognizer | None) -> None:
     # Any file is taken, and its size and type are checked here: Streamlit's own refusal shows
     # only an icon, without the reason.
     file = st.file_uploader(
-        "A photo or scan of one handwritten digit", key=f"upload-{state.upload_round}",
+        "A photo or scan of a handwritten digit or number", key=f"upload-{state.upload_round}",
         help=f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB. Crop it close to the digit for the best reading.",
     )
     st.caption(f"{actions.UPLOAD_FORMATS}, up to {actions.UPLOAD_LIMIT // 2**20} MB.")
@@ -68,12 +69,15 @@ def upload_ui(recognizer: Recognizer | None) -> None:
         return
     if upload.note:
         st.info(upload.note)
-    result = actions.analyse(recognizer, upload.image)
+    result = actions.read_picture(recognizer, upload.image)
     left, right = st.columns([1, 1.2], gap="medium")
     left.image(render.preview(upload.image), caption=literal(file.name), width="stretch")
     with right:
-        st.html(render.result_html(result, "upload-result", "picture"))
-        saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
+        if isinstance(result, NumberReading):
+            saved = number_view.number_ui("upload", upload.image, result, recognizer, "upload-result", "picture")
+        else:
+            st.html(render.result_html(result, "upload-result", "picture"))
+            saved = result.status in ("ok", "uncertain") and feedback_ui("upload", upload.image, result, recognizer)
         if saved:
             state.upload_saved = saved
             state.upload_round += 1  # a new, empty uploader
