@@ -19,7 +19,7 @@ from app.contract import DATA_ENV
 from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
 from app.numbers import NumberReading
-from app.store_index import MAX_NUMBER_DIGITS
+from app.store_index import MAX_NUMBER_DIGITS, NUMBERS_FOLDER
 from app.store_number import digit_crop
 from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
@@ -188,6 +188,8 @@ def delete_example(store: DrawingStore, file: str, session: str | None = None) -
         log.error("cannot delete from %s (%s)", store.root, exc)
         return Outcome(False, "Not deleted: this server cannot change its drawings right now.")
     folder = file.split("/")[0]
+    if folder == NUMBERS_FOLDER:
+        return Outcome(True, "Deleted a number and the digits saved with it." if gone else "That number was already deleted.")
     what = f"that is {label_name(NOT_A_DIGIT)}" if folder == NOT_A_DIGIT_FOLDER else f"of {folder}"
     return Outcome(True, f"Deleted a drawing {what}." if gone else "That drawing was already deleted.")
 

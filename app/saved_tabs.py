@@ -71,11 +71,11 @@ def your_drawings_ui() -> None:
     visitor = st.session_state.visitor
     if deleted := st.session_state.pop("deleted", None):
         st.toast(deleted)
-    mine = store.recent(RECENT * 4, session=visitor)
+    mine = store.recent(RECENT * 4, session=visitor, parts=False)  # a number stands for its digits
     if not mine:
         st.info(
-            "You have saved nothing in this visit. Draw a digit, then press **Right?**, or choose what it was "
-            "(a digit, or “not a digit”) and **Save correction**."
+            "You have saved nothing in this visit. Draw a digit or a number, then press **Right?**, or say what "
+            "it was (a digit or “not a digit”; a number typed) and **Save correction**."
         )
         return
     st.markdown(f"#### You saved {len(mine)} drawing{'s' if len(mine) != 1 else ''}")
@@ -88,8 +88,8 @@ def dataset_ui() -> None:
     store = DrawingStore()
     if message := st.session_state.pop("deleted", None):
         st.toast(message)
-    counts, pending = store.counts(), store.examples(status="pending")
-    total = sum(counts.values())
+    counts, pending = store.counts(), store.examples(status="pending", parts=False)
+    total = len(store.examples(parts=False))  # a whole number with its digits is one drawing
     st.markdown(f"#### {total} saved drawing{'s' if total != 1 else ''}, {len(pending)} waiting for review")
     st.caption(
         f"Kept in `{store.root}` (set DIGITS_DATA_DIR to change), {store.used_bytes() / 2**20:.1f} MiB of its "
@@ -111,11 +111,12 @@ def dataset_ui() -> None:
         else:
             st.caption("The store is too large to download here: `python -m app.dataset export drawings.zip` on the server.")
     st.markdown("**Waiting for review**" if pending else "**Latest**")
-    gallery(store, pending[::-1][:RECENT] if pending else store.recent(RECENT))
+    gallery(store, pending[::-1][:RECENT] if pending else store.recent(RECENT, parts=False))
 
 
 def gallery(store: DrawingStore, examples, visitor: str | None = None) -> None:
-    """Thumbnails with Delete (the operator: also Approve) or, for a visitor, Take back."""
+    """Thumbnails with Delete (the operator: also Approve) or, for a visitor, Take back; a whole
+    number's buttons act on it and its digits together."""
     with st.container(horizontal=True, gap="small"):
         for example in examples:
             with st.container(width=104, border=True, gap="small", horizontal_alignment="center"):
