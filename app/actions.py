@@ -19,11 +19,11 @@ from app.contract import DATA_ENV
 from app.dataset import NOT_A_DIGIT, NOT_A_DIGIT_FOLDER, DrawingStore, label_name
 from app.images import ImageError, frames_note, open_image
 from app.numbers import NumberReading
-from app.store_index import MAX_NUMBER_DIGITS, NUMBERS_FOLDER
-from app.store_number import digit_crop
 from app.plain_text import literal
 from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
+from app.store_index import MAX_NUMBER_DIGITS, NUMBERS_FOLDER
+from app.store_number import digit_crop
 
 log = logging.getLogger("digits.page")
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher

@@ -46,7 +46,7 @@ def number_html(reading: NumberReading, picture, kind: str = "digit-result", sou
         f'data-digits="{len(reading.digits)}" data-digit="" data-confidence=""'
     )
     shown = "".join(
-        f'<span class="dr-unsure">?</span>' if d.prediction.status != Status.OK else str(d.prediction.digit)
+        '<span class="dr-unsure">?</span>' if d.prediction.status != Status.OK else str(d.prediction.digit)
         for d in reading.digits
     )
     head = (

@@ -6,6 +6,7 @@ component updates); Playwright never downloads a browser here.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import socket
@@ -94,21 +95,55 @@ def the_canvas(page, timeout_ms: float):
     return canvases
 
 
-def draw_stroke(page, *points: tuple[float, float], steps: int = 8, timeout_ms: float = 20_000) -> None:
-    """Draw one stroke with the mouse through `points` (fractions of the canvas's width and
-    height), `steps` mouse moves between each two points."""
+def draw_stroke(
+    page, *points: tuple[float, float], steps: int = 8, timeout_ms: float = 20_000, across: bool = False
+) -> None:
+    """Draw one stroke with the mouse through `points`, `steps` mouse moves between each two
+    points. The points are fractions of a square as high as the canvas in its middle (one digit
+    drawn at the canvas's height, whatever its width; on a square canvas, the whole canvas), or,
+    with `across`, fractions of the canvas's width and height."""
     canvas = the_canvas(page, timeout_ms)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
+    width = box["width"] if across else min(box["width"], box["height"])
+    left = box["x"] + (box["width"] - width) / 2
 
     def at(point):
-        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+        return left + point[0] * width, box["y"] + point[1] * box["height"]
 
     page.mouse.move(*at(points[0]))
     page.mouse.down()
     for point in points[1:]:
         page.mouse.move(*at(point), steps=steps)
     page.mouse.up()
+
+
+# Digits as a person writes them with the mouse: strokes through points (dx, dy) from the digit's
+# centre, in canvas heights (0.3 high: a digit 60 % of the canvas's height).
+_ELLIPSE = [(0.11 * math.sin(2 * math.pi * i / 16), -0.3 * math.cos(2 * math.pi * i / 16)) for i in range(17)]
+DIGIT_STROKES = {
+    "0": [_ELLIPSE],
+    "1": [[(0.0, -0.3), (0.0, 0.0), (0.0, 0.3)]],
+    "4": [[(-0.02, -0.3), (-0.12, 0.08), (0.12, 0.08)], [(0.06, -0.12), (0.06, 0.3)]],
+    "7": [[(-0.12, -0.28), (0.12, -0.28)], [(0.12, -0.28), (0.04, 0.0), (-0.04, 0.3)]],
+}
+
+
+def write_digit(page, digit: str, at: float, timeout_ms: float = 20_000, drawn: int | None = None) -> int:
+    """Write `digit` (one of DIGIT_STROKES) with the mouse, stroke by stroke, centred at `at`
+    (a fraction of the canvas's width) halfway down; the number of strokes drawn. With `drawn`
+    (the strokes on the canvas before), each stroke waits until the Draw tab has read it (its
+    `.dr-state` hook counts it), as a person's pause between strokes lets it."""
+    box = the_canvas(page, timeout_ms).bounding_box()
+    scale = box["height"] / box["width"]
+    for points in DIGIT_STROKES[digit]:
+        draw_stroke(page, *[(at + dx * scale, 0.5 + dy) for dx, dy in points], timeout_ms=timeout_ms, across=True)
+        if drawn is not None:
+            drawn += 1
+            page.wait_for_function(
+                "n => document.querySelector('.dr-state')?.dataset.strokes === String(n)", arg=drawn, timeout=timeout_ms
+            )
+    return len(DIGIT_STROKES[digit])
 
 
 # Whether the page has laid the Draw tab out for the width it has now: the width it last drew

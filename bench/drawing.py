@@ -1,6 +1,6 @@
 """MNIST test digits drawn on the page's canvas stroke by stroke, as the browser reports them.
 
-A digit's ink is scaled to 220 px on the 280 px canvas, thinned to its skeleton
+A digit's ink is scaled to 220 px in the middle of the 560x280 canvas, thinned to its skeleton
 (`train/strokes.py`) and traced into pen strokes (top first, as people draw). After each stroke
 the canvas component (streamlit-drawable-canvas) reports its whole drawing: the fabric.js JSON
 of every stroke so far and the canvas as a PNG data URL. `Drawing.reports` are those reports,
@@ -21,9 +21,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from app.layout import for_width
 from train.strokes import INK_LEVEL, skeleton
 
-CANVAS = 280  # the page's canvas, in CSS pixels (app/main.py CANVAS_SIDE)
+# The page's canvas in CSS pixels where it has a laptop's room (app/layout.py), as Chromium at
+# 1280x1000 draws it and as the simulated visitors report their width.
+CANVAS_WIDTH, CANVAS_HEIGHT = for_width(None).width, for_width(None).height
 DIGIT_SIZE = 220  # the digit's ink box on the canvas, as bench/conditions.centred draws it
 PEN = 20  # the page's default pen width
 INK, PAPER = "#111111", "#ffffff"  # the page's default scheme: dark pen on light paper
@@ -53,13 +56,13 @@ def strokes_of(digit: np.ndarray) -> list[list[tuple[float, float]]]:
     (x, y) canvas pixels, the longest MAX_STROKES skeleton traces, top first."""
     ink = Image.fromarray(digit.astype(np.uint8)).resize((DIGIT_SIZE, DIGIT_SIZE), Image.Resampling.BICUBIC)
     core = skeleton(np.asarray(ink) > INK_LEVEL)
-    offset = (CANVAS - DIGIT_SIZE) / 2
+    dx, dy = (CANVAS_WIDTH - DIGIT_SIZE) / 2, (CANVAS_HEIGHT - DIGIT_SIZE) / 2
     traces = sorted(_traces(core), key=len, reverse=True)[:MAX_STROKES]
     traces.sort(key=lambda t: min(y for y, _ in t))
     strokes = []
     for trace in traces:
         points = trace[::STEP] if (len(trace) - 1) % STEP == 0 else trace[::STEP] + [trace[-1]]
-        strokes.append([(float(x) + offset, float(y) + offset) for y, x in points])
+        strokes.append([(float(x) + dx, float(y) + dy) for y, x in points])
     return strokes
 
 
@@ -116,7 +119,7 @@ def render(strokes: list[list[tuple[float, float]]], pen: int = PEN, ink: str = 
     """The canvas after `strokes`: round-capped lines `pen` pixels wide, RGBA, drawn at twice
     the size and halved for smooth edges, as the browser anti-aliases."""
     scale = 2
-    image = Image.new("RGBA", (CANVAS * scale, CANVAS * scale), paper)
+    image = Image.new("RGBA", (CANVAS_WIDTH * scale, CANVAS_HEIGHT * scale), paper)
     draw = ImageDraw.Draw(image)
     r = pen * scale / 2
     for stroke in strokes:
@@ -125,7 +128,7 @@ def render(strokes: list[list[tuple[float, float]]], pen: int = PEN, ink: str = 
             draw.line(points, fill=ink, width=pen * scale)
         for x, y in points:
             draw.ellipse([x - r, y - r, x + r, y + r], fill=ink)
-    return image.resize((CANVAS, CANVAS), Image.Resampling.LANCZOS)
+    return image.resize((CANVAS_WIDTH, CANVAS_HEIGHT), Image.Resampling.LANCZOS)
 
 
 def data_url(image: Image.Image) -> str:

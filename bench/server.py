@@ -7,7 +7,9 @@ its memory is the app's, without TensorFlow. Start-up is process start -> /_stco
 answering "ok" (median of 3). Memory is the streamlit process's VmRSS after the first prediction
 in the browser. Latency is timed inside Chromium: `performance.now()` at the mouse-up that ends a
 stroke, to the first change of the page's result element after it (a MutationObserver); each
-stroke is drawn on a cleared canvas. The same strokes go to two comparison pages in
+stroke is drawn on a cleared canvas. For a number, 1071 is written across the cleared canvas
+stroke by stroke (each stroke's answer waited for) and the last stroke is timed: its mouse-up to
+the page showing the number (on the bare canvas, to its next change). The same strokes go to two comparison pages in
 bench/pages/: the canvas alone (the floor: the component's 200 ms debounce plus a rerun) and a
 tutorial-style page running Keras in the rerun (in the training environment). Targets: start
 <= 5 s, RSS <= 300 MB, stroke -> prediction p50 <= 290 ms. Writes bench/out/server.json.
@@ -28,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contract import DATA_ENV, KERAS_MODEL, PROJECT_ROOT
-from bench.browser import CHROMIUM, CHROMIUM_ARGS, draw_stroke, free_port, healthy, stop, the_canvas
+from app.layout import for_width
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, DIGIT_STROKES, draw_stroke, free_port, healthy, stop, the_canvas
 
 ROOT = PROJECT_ROOT
 OUT = Path(__file__).resolve().parent / "out" / "server.json"
@@ -38,6 +41,9 @@ RESULT = ".digit-result"  # the test hook every measured page renders
 START_TIMEOUT = 60  # seconds
 STEP_TIMEOUT_MS = 20_000
 WARMUP_STROKES = 2  # the first reruns import and load; not what a person drawing sees
+NUMBER = "1071"  # the 4-digit number written for the number figure
+CANVAS = for_width(None)  # the canvas at 1280x1000, the viewport measured
+NUMBER_PAGES = ("our page", "bare canvas")  # the tutorial page reads one digit on a square canvas
 TARGETS = {"start_seconds": 5.0, "rss_mb": 300.0, "stroke_to_prediction_p50_ms": 290.0}
 
 # Records, inside the page, when each stroke ends and when the result element next changes.
@@ -138,7 +144,43 @@ def stroke_to_prediction_ms(page, i: int) -> float:
     )
 
 
-def measure_page(browser, page_spec: Page, strokes: int, data_dir: str) -> dict:
+def number_strokes(number: str = NUMBER) -> list[list[tuple[float, float]]]:
+    """The strokes that write `number` across the page's canvas (fractions of its width and
+    height), digit by digit (bench/browser.py DIGIT_STROKES)."""
+    aspect = CANVAS.height / CANVAS.width
+    out = []
+    for i, digit in enumerate(number):
+        at = (i + 1) / (len(number) + 1)
+        out += [[(at + dx * aspect, 0.5 + dy) for dx, dy in points] for points in DIGIT_STROKES[digit]]
+    return out
+
+
+def number_to_reading_ms(page) -> tuple[float, str | None]:
+    """Write NUMBER on the cleared canvas; ms from the last stroke's mouse-up to the result's
+    next change, and the number it then shows (its data-number; None on a page without)."""
+    strokes = number_strokes()
+    for points in strokes:
+        seen = page.evaluate("window.__probe.changes.length")
+        draw_stroke(page, *points, steps=10, timeout_ms=STEP_TIMEOUT_MS, across=True)
+        page.wait_for_function(
+            """seen => { const up = window.__probe.ups.at(-1);
+                return window.__probe.changes.slice(seen).some(c => c.t > up); }""",
+            arg=seen, timeout=STEP_TIMEOUT_MS,
+        )
+    page.wait_for_timeout(300)  # a late rerun after the first change would belong to the last stroke
+    return tuple(page.evaluate(
+        """seen => {
+            const up = window.__probe.ups.at(-1);
+            const change = window.__probe.changes.slice(seen).find(c => c.t > up);
+            const last = window.__probe.changes.at(-1).html || "";
+            const number = (last.match(/data-number="([^"]*)"/) || [])[1] ?? null;
+            return [change.t - up, number];
+        }""",
+        seen,
+    ))
+
+
+def measure_page(browser, page_spec: Page, strokes: int, data_dir: str, numbers: int = 0) -> dict:
     """Latency percentiles (and server RSS) for one page over `strokes` measured strokes."""
     with served(page_spec, data_dir) as (url, process, _):
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -158,11 +200,28 @@ def measure_page(browser, page_spec: Page, strokes: int, data_dir: str) -> dict:
             for i in range(strokes):
                 samples.append(stroke_to_prediction_ms(page, i))
                 clear(page)
+            number_samples, read = [], []
+            for _ in range(numbers):
+                ms, number = number_to_reading_ms(page)
+                number_samples.append(ms)
+                read.append(number)
+                clear(page)
             rss_last = rss_mb(process.pid)
         finally:
             context.close()
     samples.sort()
+    number_samples.sort()
+    figures = {}
+    if number_samples:
+        figures["number"] = {
+            "number": NUMBER,
+            "p50_ms": round(statistics.median(number_samples), 1),
+            "p90_ms": round(number_samples[min(len(number_samples) - 1, int(0.9 * len(number_samples)))], 1),
+            "n": len(number_samples),
+            "read_right": sum(r == NUMBER for r in read) if page_spec.name == "our page" else None,
+        }
     return {
+        **figures,
         "p50_ms": round(statistics.median(samples), 1),
         "p90_ms": round(samples[min(len(samples) - 1, int(0.9 * len(samples)))], 1),
         "n": len(samples),
@@ -191,6 +250,12 @@ def table(result: dict) -> str:
             lines.append(
                 f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {r['rss_mb_after_first_prediction']:.0f} MB |"
             )
+    numbers = {name: r["number"] for name, r in result["pages"].items() if "number" in r}
+    if numbers:
+        lines += ["", f"| page | last stroke of {NUMBER} -> number p50 | p90 | numbers | read right |", "|---|---:|---:|---:|---:|"]
+        for name, r in numbers.items():
+            right = "" if r["read_right"] is None else f"{r['read_right']}/{r['n']}"
+            lines.append(f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {right} |")
     start = result["start_seconds"]
     lines += ["", f"our page: start -> health ok {start['median']:.2f} s (median of {start['runs']})"]
     ours = result["pages"].get("our page", {})
@@ -207,7 +272,7 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(strokes: int = 20) -> dict:
+def main(strokes: int = 20, numbers: int = 10) -> dict:
     data_dir = tempfile.mkdtemp(prefix="bench-drawings-")
     starts = start_seconds(3, data_dir)
     result = {
@@ -237,7 +302,8 @@ def main(strokes: int = 20) -> dict:
                     else:
                         print(f"  {page.name}: {WARMUP_STROKES} warm-up + {strokes} strokes", flush=True)
                         try:
-                            result["pages"][page.name] = measure_page(browser, page, strokes, data_dir)
+                            wanted = numbers if page.name in NUMBER_PAGES else 0
+                            result["pages"][page.name] = measure_page(browser, page, strokes, data_dir, wanted)
                         except Exception as exc:  # one page failing should not lose the others' figures
                             if page is PAGES[0]:
                                 raise
@@ -248,6 +314,8 @@ def main(strokes: int = 20) -> dict:
     ours = result["pages"].get("our page", {})
     result["rss_mb_after_first_prediction"] = ours.get("rss_mb_after_first_prediction")
     result["stroke_to_prediction_ms"] = {k: ours[k] for k in ("p50_ms", "p90_ms", "n") if k in ours}
+    if "number" in ours:
+        result["number_to_reading_ms"] = ours["number"]
     print(table(result))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
@@ -257,4 +325,9 @@ def main(strokes: int = 20) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.server")
     parser.add_argument("--strokes", type=int, default=20)
-    print(json.dumps(main(parser.parse_args().strokes), indent=2))
+    parser.add_argument("--numbers", type=int, default=10, help=f"times {NUMBER} is written on our page and the bare canvas")
+    parser.add_argument("--only", choices=[p.name for p in PAGES[1:]], action="append", help="of the other pages, measure only these")
+    args = parser.parse_args()
+    if args.only:  # our page always: start-up is measured on it
+        PAGES[:] = [PAGES[0]] + [p for p in PAGES[1:] if p.name in args.only]
+    print(json.dumps(main(args.strokes, args.numbers), indent=2))

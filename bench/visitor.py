@@ -65,9 +65,10 @@ def latest(tab: Tab, pattern: str) -> str:
 
 
 def canvas_key(tab: Tab) -> str:
-    """The canvas on the page now (`canvas-<round>-<side>`: Clear and Save make a new one, and so
-    does a new session after a reconnect to another replica, starting again from round 0)."""
-    return latest(tab, r"canvas-\d+(-\d+)?")
+    """The canvas on the page now (`canvas-<round>-<width>x<height>`: Clear and Save make a new
+    one, and so does a new session after a reconnect to another replica, starting again from
+    round 0)."""
+    return latest(tab, r"canvas-\d+(-\d+x\d+)?")
 
 
 def uploader_key(tab: Tab) -> str:

@@ -2,13 +2,23 @@
 
     $ .venv/app/bin/python -m streamlit run bench/pages/bare_canvas.py
 
-Same canvas settings as the app's page, and the same test hook (`<div class="digit-result"
+Same canvas settings as the app's page (its size where it has a laptop's room,
+app/layout.py), and the same test hook (`<div class="digit-result"
 data-status=...>`), so the benchmark measures stroke -> screen for the canvas component and a
 Streamlit rerun alone. What it shows, the sum of the ink, changes with every stroke.
 """
 
+import sys
+from pathlib import Path
+
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
+
+# `streamlit run` puts bench/pages/ on sys.path, not the project root that `from app...` needs.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from app.layout import for_width  # noqa: E402
+
+SHAPE = for_width(None)
 
 st.session_state.setdefault("canvas", 0)
 if st.button("Clear"):
@@ -18,8 +28,8 @@ result = st_canvas(
     stroke_width=20,
     stroke_color="#111111",
     background_color="#ffffff",
-    height=280,
-    width=280,
+    height=SHAPE.height,
+    width=SHAPE.width,
     update_streamlit=True,
     return_image_data=True,
     key=f"canvas-{st.session_state.canvas}",

@@ -1,3 +1,7 @@
+import base64
+import io
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -85,3 +89,34 @@ def browser():
             pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
         yield browser
         browser.close()
+
+
+def _data_url(pixels: np.ndarray) -> str:
+    """`pixels` as the canvas sends its picture: a PNG data URL."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Make the page's canvas (in AppTest) return `drawn.image` (None: untouched).
+
+    The stand-in replaces the whole module: the real one registers its component on import,
+    which needs a running Streamlit."""
+
+    class Canvas:
+        image = None
+
+        def __call__(self, **kwargs):
+            # Like the real canvas: nothing reported until drawn on, then its PNG data URL (as the
+            # browser sent it, kept undecoded in `_image_data_url`) and a stroke.
+            if self.image is None:
+                return types.SimpleNamespace(_image_data_url=None, json_data=None)
+            return types.SimpleNamespace(_image_data_url=_data_url(self.image), json_data={"objects": [{"type": "path"}]})
+
+    canvas = Canvas()
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=canvas))
+    return canvas

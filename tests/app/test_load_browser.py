@@ -17,7 +17,7 @@ import pytest
 
 from bench import replica
 from bench.browser import CHROMIUM, draw_stroke
-from bench.drawing import CANVAS, mnist_drawings
+from bench.drawing import CANVAS_HEIGHT, CANVAS_WIDTH, mnist_drawings
 from bench.protocol import Tab, attribute
 from bench.visitor import canvas_key
 
@@ -54,7 +54,8 @@ def in_browser(browser, url: str, drawing) -> tuple[list[tuple], list[bytes]]:
         answers = []
         for stroke in drawing.strokes:
             before = card.evaluate("e => e.outerHTML")
-            draw_stroke(page, *[(x / CANVAS, y / CANVAS) for x, y in stroke], steps=2, timeout_ms=TIMEOUT_MS)
+            points = [(x / CANVAS_WIDTH, y / CANVAS_HEIGHT) for x, y in stroke]
+            draw_stroke(page, *points, steps=2, timeout_ms=TIMEOUT_MS, across=True)
             page.wait_for_function(
                 "b => document.querySelector('.digit-result')?.outerHTML !== b", arg=before, timeout=TIMEOUT_MS
             )

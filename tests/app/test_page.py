@@ -118,28 +118,6 @@ def replace(path: Path, source: Path | bytes) -> None:
     temp.replace(path)
 
 
-@pytest.fixture
-def drawn(monkeypatch):
-    """Make the page's canvas return `drawn.image` (None: untouched).
-
-    The stand-in replaces the whole module: the real one registers its component on import,
-    which needs a running Streamlit."""
-
-    class Canvas:
-        image = None
-
-        def __call__(self, **kwargs):
-            # Like the real canvas: nothing reported until drawn on, then its PNG data URL (as the
-            # browser sent it, kept undecoded in `_image_data_url`) and a stroke.
-            if self.image is None:
-                return types.SimpleNamespace(_image_data_url=None, json_data=None)
-            return types.SimpleNamespace(_image_data_url=data_url(self.image), json_data={"objects": [{"type": "path"}]})
-
-    canvas = Canvas()
-    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", types.SimpleNamespace(st_canvas=canvas))
-    return canvas
-
-
 # ---- the page ----
 
 

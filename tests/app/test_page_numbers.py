@@ -12,13 +12,27 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
+from test_page import CANVAS, OPERATOR_TOKEN, canvas_of, results, run_page
 
 from app import actions, render_number
 from app.dataset import DrawingStore
 from app.numbers import Digit, NumberReading
 from app.reading import Reading, Status
 from app.recognizer import Prediction, Recognizer
-from test_page import CANVAS, canvas_of, data_dir, drawn, operator, results, run_page  # noqa: F401  (fixtures)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Every test saves drawings into its own empty folder and uses the committed model."""
+    folder = tmp_path / "drawings"
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
+    monkeypatch.delenv("DIGITS_MODEL", raising=False)
+    return folder
+
+
+@pytest.fixture
+def operator(monkeypatch):
+    monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
 
 
 @pytest.fixture(scope="module")
