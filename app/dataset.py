@@ -4,12 +4,16 @@ Each drawing is kept as `<label>/<timestamp>-<id>.png` under `DIGITS_DATA_DIR` (
 `data/drawings/` in the project root), at most `SAVE_SIDE` pixels on a side (training sees 28),
 and described by one line of the append-only `index.jsonl` (app/store_index.py). A new save is
 "pending" until the operator approves it; training reads approved drawings only. A drawing
-that is not a digit has the label NOT_A_DIGIT (10), in the folder `not-a-digit/`. Each save
-names the browser session that made it, so a visitor can list and take back their own.
+that is not a digit has the label NOT_A_DIGIT (10), in the folder `not-a-digit/`. A whole
+number is kept in `numbers/` with its string (`number`), and each of its digits, cut from it,
+under its digit's folder naming it (`part_of`): one save, taken back or approved together;
+training reads the digits, not the number. Each save names the browser session that made it,
+so a visitor can list and take back their own.
 
     >>> store = DrawingStore()
     >>> example = store.save(canvas_rgba, label=7, predicted=1, confidence=0.62, session="s-1")
     >>> store.examples(session="s-1") == [example]; store.approve([example.file])
+    >>> whole, *digits = store.save_number(canvas_rgba, "2046", "20?6", [(crop, 2, 2, 0.99), ...])
     >>> images, labels = load_labelled()          # for training: approved, deduplicated
 
     $ python -m app.dataset review|approve|export|check   # the operator's commands (app/store_cli.py)

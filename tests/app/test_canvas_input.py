@@ -180,14 +180,14 @@ def test_websocket_limit_fits_the_canvas_and_no_more():
     """server.maxMessageSize lets the largest honest canvas report through, and little else."""
     import tomllib
 
-    from app.layout import CANVAS_SIDE, STACKED_MAX
+    from app.layout import CANVAS_HEIGHT, CANVAS_MAX_WIDTH
 
-    side = max(CANVAS_SIDE, STACKED_MAX)  # the largest canvas the page draws
+    width, height = CANVAS_MAX_WIDTH, CANVAS_HEIGHT  # the largest canvas the page draws
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     limit = config["server"]["maxMessageSize"] * 1_000_000
     from app.canvas_input import MAX_STROKES_BYTES
 
-    largest_report = len(data_url(b"\0" * max_png_bytes(side, side))) + MAX_STROKES_BYTES
+    largest_report = len(data_url(b"\0" * max_png_bytes(width, height))) + MAX_STROKES_BYTES
     assert largest_report < limit <= 10_000_000
 
 
