@@ -53,10 +53,11 @@ def clear_digits(mnist_digits, recognizer):
 
 
 def written(digits: dict, number: str, size=(CANVAS.width, CANVAS.height), height: int = 150, gap: int = 30) -> np.ndarray:
-    """`number` written with the digits of `digits`, side by side on a canvas of `size`
-    (dark pen on white paper), each `height` px high, `gap` px of paper between them."""
+    """`number` written with the digits of `digits` (a 28x28 picture for each character of
+    `number`), side by side on a canvas of `size` (dark pen on white paper), each `height` px
+    high, `gap` px of paper between them."""
     paper = Image.new("L", size, 255)
-    inks = [Image.fromarray(255 - digits[int(c)][:, 4:24]).resize((height * 20 // 28, height), Image.Resampling.BILINEAR) for c in number]
+    inks = [Image.fromarray(255 - digits[c if c in digits else int(c)][:, 4:24]).resize((height * 20 // 28, height), Image.Resampling.BILINEAR) for c in number]
     x = (size[0] - sum(i.width for i in inks) - gap * (len(inks) - 1)) // 2
     for ink in inks:
         paper.paste(ink, (x, (size[1] - height) // 2))
@@ -227,6 +228,27 @@ def test_draw_one_digit_on_the_wide_canvas_shows_the_digit(drawn, clear_digits):
     [result] = results(at)
     assert 'data-status="ok" data-digit="7"' in result and "data-kind" not in result
     assert at.selectbox(key="draw-label").label == "No, it was:"
+
+
+def test_draw_a_number_with_a_digit_it_is_not_sure_of(drawn, clear_digits, mnist_digits, recognizer, data_dir):
+    x, _ = mnist_digits
+    # The first test digit the committed model is not sure of between a 1 and a 4.
+    drawn.image = next(
+        picture for picture in (written({**clear_digits, "?": d}, "1?4") for d in x)
+        if recognizer.read_number(picture).number == "1?4"
+    )
+    reading = recognizer.read_number(drawn.image)
+    guess = actions.best_guess(reading)
+    (first, _), (second, _) = reading.digits[1].prediction.top2
+    at = run_page()
+    [result] = results(at)
+    assert 'data-status="uncertain" data-number="1?4"' in result
+    assert f"Not sure of the 2nd digit: maybe {'an' if first == 8 else 'a'} <b>{first}</b>" in result
+    assert f"or {'an' if second == 8 else 'a'} <b>{second}</b>" in result
+    assert at.button(key="draw-number-right").label == f"It's {guess}"
+    at.button(key="draw-number-right").click().run()
+    whole, *parts = DrawingStore(data_dir).examples()
+    assert (whole.number, whole.predicted) == (guess, "1?4") and len(parts) == 3
 
 
 def test_draw_a_number_right_saves_it_with_its_digits(drawn, clear_digits, data_dir):
