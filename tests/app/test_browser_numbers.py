@@ -80,7 +80,7 @@ def test_a_number_written_stroke_by_stroke_is_read_and_its_correction_saved(page
     expect(result(page).locator("figure.dr-part")).to_have_count(3)
 
     # The 0 was meant as a 4: type the number it was.
-    page.get_by_label("No, it was:").fill("147")
+    page.get_by_role("textbox", name="No, it was:").fill("147")
     page.get_by_role("button", name="Save correction", exact=True).click()
     expect(page.get_by_text("Saved 147, with its 3 digits")).to_be_visible()
     expect(result(page)).to_have_attribute("data-status", "empty")  # a fresh canvas for the next one
@@ -101,7 +101,7 @@ def test_a_number_written_stroke_by_stroke_is_read_and_its_correction_saved(page
 def test_a_bad_correction_says_what_to_type(page, server):
     write(page, "71")
     expect(result(page)).to_have_attribute("data-number", "71")
-    page.get_by_label("No, it was:").fill("7l")
+    page.get_by_role("textbox", name="No, it was:").fill("7l")
     page.get_by_role("button", name="Save correction", exact=True).click()
     expect(page.locator('[data-testid="stAlert"]')).to_contain_text("type digits only (0-9)")
     expect(result(page)).to_have_attribute("data-number", "71")  # nothing lost

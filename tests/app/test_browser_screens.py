@@ -207,7 +207,7 @@ def test_twenty_undos_each_take_back_one_stroke(browser, url):
     try:
         settled_canvas(page)
         for n, (x, y) in enumerate(grid, start=1):
-            draw_stroke(page, (x, y), (x + 0.04, y + 0.03), timeout_ms=TIMEOUT_MS)
+            draw_stroke(page, (x, y), (x + 0.04, y + 0.03), timeout_ms=TIMEOUT_MS, across=True)
             expect(strokes).to_have_attribute("data-strokes", str(n))
         for n in range(21, 1, -1):
             undo.click()
