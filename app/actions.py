@@ -58,18 +58,26 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
 def read_picture(
     recognizer: Recognizer | None, image: Image.Image | np.ndarray | None, strokes=None
 ) -> Reading | NumberReading:
-    """What to show for a picture: the number (`Recognizer.read_number`, with the canvas's
-    `strokes` when they are given) when it has two digits or more; otherwise what `analyse`
-    gives, so one digit is shown exactly as before numbers were read."""
-    if recognizer is not None and image is not None:
+    """What to show for a picture: the number when it has two digits or more; otherwise what
+    `analyse` gives, so one digit is shown exactly as before numbers were read.
+
+    With the canvas's `strokes`, the picture is read both with them and from its pixels alone
+    (`Recognizer.read_number`), and the reading whose digits are all sure, then whose least sure
+    digit is surest, wins: the strokes split digits that touch, but also, now and then, one
+    digit drawn in two strokes (a 4, a 9), which its pixels read as one sure digit."""
+    if recognizer is None or image is None:
+        return analyse(recognizer, image)
+    readings = []
+    for given in ([strokes] if strokes is not None else []) + [None]:
         try:
-            number = recognizer.read_number(image, strokes)
+            readings.append(recognizer.read_number(image, given))
         except ValueError:
-            number = None  # strokes it cannot use, or a picture `analyse` will say why it refuses
-            if strokes is not None:
-                return read_picture(recognizer, image, None)
-        if number is not None and len(number.digits) > 1:
-            return number
+            continue  # strokes it cannot use, or a picture `analyse` will say why it refuses
+    readings = [r for r in readings if r.digits]
+    if readings:
+        best = max(readings, key=lambda r: (r.status == Status.OK, min(d.prediction.confidence for d in r.digits)))
+        if len(best.digits) > 1:
+            return best
     return analyse(recognizer, image)
 
 

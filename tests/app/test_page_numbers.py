@@ -96,6 +96,22 @@ def test_read_picture_reads_one_digit_as_before(recognizer, clear_digits):
     assert isinstance(shown, Reading) and shown == actions.analyse(recognizer, picture)
 
 
+@pytest.mark.parametrize("index", [4, 7], ids=["a 4", "a 9"])
+def test_one_digit_in_two_strokes_shows_as_the_digit(recognizer, index):
+    """A 4 or a 9 drawn in two strokes, which the strokes alone may divide: the pixels read one
+    sure digit, and the page shows the digit as `analyse` reads it."""
+    import json
+
+    from bench.drawing import mnist_drawings, render
+
+    drawing = mnist_drawings(1, start=index)[0]
+    assert len(drawing.strokes) == 2
+    picture = np.asarray(render(drawing.strokes))
+    strokes = json.loads(drawing.reports[-1])["drawing"]["raw"]["objects"]
+    shown = actions.read_picture(recognizer, picture, strokes)
+    assert shown == actions.analyse(recognizer, picture) and shown.digit == drawing.label
+
+
 @pytest.mark.parametrize("image", [None, np.full((280, 560, 4), 255, np.uint8)], ids=["untouched", "blank"])
 def test_read_picture_of_nothing_is_empty(recognizer, image):
     assert actions.read_picture(recognizer, image).status == Status.EMPTY
