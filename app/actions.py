@@ -68,7 +68,10 @@ def read_picture(
     if recognizer is None or image is None:
         return analyse(recognizer, image)
     readings = []
-    for given in ([strokes] if strokes is not None else []) + [None]:
+    # One stroke divides nothing (its reading is the pixels' own), and what is no list is no strokes.
+    objects = strokes.get("objects") if isinstance(strokes, dict) else strokes
+    divides = isinstance(objects, list) and len(objects) > 1
+    for given in ([strokes] if divides else []) + [None]:
         try:
             readings.append(recognizer.read_number(image, given))
         except ValueError:

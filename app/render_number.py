@@ -100,8 +100,11 @@ def boxes_picture(picture, reading: NumberReading) -> Image.Image:
     outlined and numbered: indigo where the digit is sure, amber where it shows as "?"."""
     image = Image.fromarray(np.ascontiguousarray(picture)) if isinstance(picture, np.ndarray) else picture
     full_width = image.width
-    small = preview(image, max(BOXES_WIDTH, BOXES_HEIGHT))
-    small.thumbnail((BOXES_WIDTH, BOXES_HEIGHT), Image.Resampling.LANCZOS)
+    if image.mode not in ("L", "RGB", "RGBA"):
+        image = preview(image, max(image.size))  # 16-bit, palette, ...: as a browser shows them
+    scale = min(BOXES_WIDTH / image.width, BOXES_HEIGHT / image.height, 1.0)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    small = image.resize(size, Image.Resampling.BOX) if size != image.size else image.copy()
     if small.mode == "RGBA":
         backdrop = Image.new("RGBA", small.size, (255, 255, 255, 255))
         small = Image.alpha_composite(backdrop, small)

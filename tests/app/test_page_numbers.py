@@ -123,7 +123,8 @@ def test_read_picture_without_a_model_is_an_error():
 
 def test_read_picture_with_strokes_it_cannot_use_reads_the_pixels(recognizer, clear_digits):
     picture = written(clear_digits, "104")
-    assert actions.read_picture(recognizer, picture, strokes="not strokes").number == "104"
+    for strokes in ("not strokes", [{"type": "path", "path": "M 1 2"}, 7], {"objects": None}):
+        assert actions.read_picture(recognizer, picture, strokes).number == "104"
 
 
 # ---- the number card ----
