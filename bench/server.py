@@ -121,7 +121,8 @@ def clear(page) -> None:
     page.wait_for_function(
         "s => document.querySelector(s)?.getAttribute('data-status') === 'empty'", arg=RESULT, timeout=STEP_TIMEOUT_MS
     )
-    the_canvas(page, STEP_TIMEOUT_MS).wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+    # The one canvas (the old one may still be going: the_canvas waits for one, this for its showing).
+    the_canvas(page, STEP_TIMEOUT_MS).first.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
     page.wait_for_timeout(300)  # let the rerun that the click started finish before the next stroke
 
 
