@@ -15,6 +15,7 @@ goes away.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -33,12 +34,18 @@ from app.store_export import zip_file
 
 TOKEN_SECONDS = 600.0  # how long a link works (once); the page renews it before then
 MOST_LINKS = 64  # live links kept per process; the oldest goes first
+AT_ONCE = 2  # ZIPs being written or sent at a time per process: each is a copy of the store on disk
 CHUNK = 1 << 16
 PATH = "api/export"
 FILE_NAME = "digit-drawings.zip"
 GONE = (
     "This download link is not valid: a link works once, for a few minutes, and only for the "
     "operator. Go back to the page's Dataset tab for a new one."
+)
+BUSY = "Two downloads of the drawings are already under way on this server; try again in a minute."
+NO_ROOM = (
+    "The ZIP could not be written on the server (is the disk beside the store full?). "
+    "`python -m app.dataset export drawings.zip` on the server writes it elsewhere."
 )
 # No cache, no referrer, no sniffing: the response is the operator's and no one else's.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
@@ -95,6 +102,8 @@ class Links:
 
 
 LINKS = Links()
+_exports = threading.BoundedSemaphore(AT_ONCE)
+log = logging.getLogger("digits.page")
 
 
 def link(store: DrawingStore, status: str | None = "approved") -> str:
@@ -109,7 +118,14 @@ async def download(request: Request) -> Response:
     grant = LINKS.take(request.path_params["token"])
     if grant is None:
         return PlainTextResponse(GONE, status_code=404, headers=PRIVATE)
-    f = await anyio.to_thread.run_sync(zip_file, DrawingStore(grant.root), grant.status)
+    if not _exports.acquire(blocking=False):
+        return PlainTextResponse(BUSY, status_code=429, headers={"Retry-After": "30", **PRIVATE})
+    try:
+        f = await anyio.to_thread.run_sync(zip_file, DrawingStore(grant.root), grant.status)
+    except OSError as exc:
+        _exports.release()
+        log.warning("the ZIP download could not be written: %s", exc)
+        return PlainTextResponse(NO_ROOM, status_code=503, headers=PRIVATE)
     headers = {
         "Content-Length": str(os.fstat(f.fileno()).st_size),
         "Content-Disposition": f'attachment; filename="{FILE_NAME}"', **PRIVATE,
@@ -134,7 +150,13 @@ class FileStream(StreamingResponse):
         except ClientDisconnect:
             pass  # the browser went away mid-download: nothing to answer, nothing to log
         finally:
-            self.file.close()  # also when the browser goes away mid-download
+            self.close()
+
+    def close(self) -> None:
+        """Close (and so remove) the temporary ZIP, once; another export may then start."""
+        if not self.file.closed:
+            self.file.close()
+            _exports.release()
 
 
 def routes(base_url: str = "") -> list[Route]:

@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 from starlette.applications import Starlette
 
-from app import zip_download
+from app import store_export, zip_download
 from app.dataset import DrawingStore, Limits
-from app.zip_download import GONE, MOST_LINKS, TOKEN_SECONDS, Links, link, routes
+from starlette.requests import Request
+
+from app.zip_download import AT_ONCE, BUSY, GONE, MOST_LINKS, NO_ROOM, TOKEN_SECONDS, Links, link, routes
 
 
 class Clock:
@@ -45,17 +47,21 @@ def store(tmp_path):
     return store
 
 
-def get(url: str, method: str = "GET", stop_after: int | None = None):
-    """(status, headers, body) of `method url` against the download route; with `stop_after`,
-    the browser goes away after that many pieces of the body."""
-    server = Starlette(routes=routes())
-    sent, pieces = [], 0
-    scope = {
+def request_scope(url: str, method: str = "GET") -> dict:
+    return {
         "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
         "method": method, "scheme": "http", "path": "/" + url, "raw_path": ("/" + url).encode(),
         "query_string": b"", "root_path": "", "headers": [(b"host", b"127.0.0.1")],
         "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8501),
     }
+
+
+def get(url: str, method: str = "GET", stop_after: int | None = None):
+    """(status, headers, body) of `method url` against the download route; with `stop_after`,
+    the browser goes away after that many pieces of the body."""
+    server = Starlette(routes=routes())
+    sent, pieces = [], 0
+    scope = request_scope(url, method)
 
     async def receive():
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -175,6 +181,35 @@ def test_temporary_zip_is_gone_when_the_browser_goes_away(clock, store, tmp_path
     status, headers, body = get(link(store), stop_after=2)
     assert status == 200 and len(body) < int(headers["content-length"])
     assert open_files_under(store.root) == []
+
+
+def started(url: str):
+    """The response to `url` as the route makes it, before any of it is sent (a download that
+    has its ZIP written and has not finished)."""
+    scope = {**request_scope(url), "path_params": {"token": url.rpartition("/")[2]}}
+    return asyncio.run(zip_download.download(Request(scope)))
+
+
+def test_at_most_two_downloads_at_once(clock, store):
+    under_way = [started(link(store)) for _ in range(AT_ONCE)]
+    status, _, body = get(link(store))
+    assert (status, body.decode()) == (429, BUSY)
+    under_way[0].close()
+    assert get(link(store))[0] == 200
+    under_way[1].close()
+    assert open_files_under(store.root) == []
+
+
+def test_full_disk_says_so_and_the_next_link_works(clock, store, monkeypatch):
+    def full(store, status):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zip_download, "zip_file", full)
+    status, _, body = get(link(store))
+    assert (status, body.decode()) == (503, NO_ROOM) and str(store.root) not in body.decode()
+    monkeypatch.setattr(zip_download, "zip_file", store_export.zip_file)  # room again
+    for _ in range(AT_ONCE + 1):  # nothing was left holding a place
+        assert get(link(store))[0] == 200
 
 
 @pytest.mark.parametrize(
