@@ -14,11 +14,10 @@ import zipfile
 import numpy as np
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 from app import store_export, zip_download
 from app.dataset import DrawingStore, Limits
-from starlette.requests import Request
-
 from app.zip_download import AT_ONCE, BUSY, GONE, MOST_LINKS, NO_ROOM, TOKEN_SECONDS, Links, link, routes
 
 
