@@ -171,12 +171,13 @@ def main(argv=None) -> dict:
                     runs.append(run)
                     print(json.dumps(run), flush=True)
             left = [f.name for f in root.iterdir() if f.name.startswith(".")]
-            open_in_store = [t for t in (_fd_targets(pid)) if t.startswith(str(root))]
+            # An unnamed temporary file shows as "<folder>/#<inode> (deleted)".
+            open_in_store = [t for t in _fd_targets(pid) if t.startswith(str(root)) and t.endswith("(deleted)")]
         results = {
             "store_mib": round(store_mib, 1), "downloads": runs,
             "streamed_growth_mib": max(r["growth_mib"] for r in runs),
             "in_memory_growth_mib": in_memory_growth(root),
-            "temp_files_left": left, "files_still_open_in_store": open_in_store,
+            "temp_files_left": left, "temp_files_still_open": open_in_store,
         }
     print(json.dumps({k: v for k, v in results.items() if k != "downloads"}, indent=2))
     return results
