@@ -215,6 +215,6 @@ def test_full_disk_says_so_and_the_next_link_works(clock, store, monkeypatch):
     ("base_url", "path"),
     [("", "/api/export/{token}"), ("digits", "/digits/api/export/{token}"), ("/digits/", "/digits/api/export/{token}")],
 )
-def test_route_is_under_the_base_url(base_url, path):
+def test_route_is_under_the_base_url(clock, base_url, path):
     [route] = routes(base_url)
     assert route.path == path
