@@ -224,7 +224,7 @@ class DrawingStore:
         return zip_chunks(self, status, chunk_size)
 
     def zip_bytes(self, status: str | None = None) -> bytes:
-        """The same ZIP as one bytes object (for Streamlit's download button, which holds it)."""
+        """The same ZIP as one bytes object, held in memory: for small stores and tests."""
         return b"".join(self.zip_chunks(status))
 
     def _read(self) -> IndexState:

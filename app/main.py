@@ -1,6 +1,6 @@
 """The page: draw a digit and see, as you draw, what the model reads, how sure it is, and why.
 
-    $ streamlit run app/main.py          # http://localhost:8501 (`make run`)
+    $ streamlit run app/serve.py         # http://localhost:8501 (`make run`): this page, and its ZIP route
 
 Layout and wording only: what it shows comes from app/render.py, what it does from
 app/actions.py, the stroke history from app/history.py; the tabs of saved drawings (a

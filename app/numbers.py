@@ -41,7 +41,7 @@ LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragme
 MAX_CUTS = 5  # candidate cut columns tried in one group
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
-STROKE_JOIN_COST = DIGIT_COST + math.log(0.3)  # strokes the canvas says are different digits: joined only when they read far better so
+STROKE_JOIN_COST = DIGIT_COST  # strokes the canvas says are different digits: joined only when they read better so
 JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
 
 
@@ -126,7 +126,7 @@ def _best_joins(
         return []
     keys = list(runs)
     probabilities = dict(zip(keys, recognizer.probabilities(np.stack([runs[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], runs[k][0].width, line) + join_cost * (k[1] - k[0] - 1) for k in keys}
+    scores = {k: _score(probabilities[k], runs[k][0].width, line, runs[k][0].height) + join_cost * (k[1] - k[0] - 1) for k in keys}
     chosen = _best_path(len(groups), scores, skip=True)
     return [(runs[k][0], probabilities[k], runs[k][1]) for k in chosen]
 
@@ -144,13 +144,15 @@ def _best_path(n: int, scores: dict[tuple[int, int], float], skip: bool = False)
     return best[n][1]
 
 
-def _score(probabilities: np.ndarray, width: int, line: float) -> float:
+def _score(probabilities: np.ndarray, width: int, line: float, height: int | None = None) -> float:
     """How good one piece is as one digit: the log of the model's confidence, less a penalty
-    for a piece too wide for one digit or too narrow for anything but a 1 (in line heights),
-    plus DIGIT_COST."""
+    for a piece too wide for one digit, too low for one (a fragment of a stroke), or too narrow
+    for anything but a 1 (in line heights), plus DIGIT_COST."""
     digit = int(np.argmax(probabilities))
     wide = width / line
     shape = -SHAPE_PENALTY * max(0.0, wide - TOO_WIDE)
+    if height is not None and height < LOW_PIECE * line:
+        shape -= SHAPE_PENALTY * (LOW_PIECE - height / line) / LOW_PIECE
     if wide < NARROW and digit != 1:
         shape -= SHAPE_PENALTY * (NARROW - wide) / NARROW
     return math.log(max(float(probabilities[digit]), 1e-6)) + shape + DIGIT_COST
@@ -184,7 +186,7 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
     probabilities = {(0, last): whole_p}
     if keys:
         probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line) for k in candidates}
+    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line, candidates[k][0][3] - candidates[k][0][1]) for k in candidates}
     gx, gy = group.box[:2]
     out = []
     for key in _best_path(last, scores):

@@ -2,7 +2,8 @@
 
 A visitor's "Your drawings" lists what this browser tab saved and can take it back; the
 operator's "Dataset" shows every drawing, approves and deletes them and downloads the approved
-ones. Who the operator is comes from app/sign_in.py. Layout and wording only.
+ones (a one-time link to app/zip_download.py's streamed route). Who the operator is comes from
+app/sign_in.py. Layout and wording only.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import os
 
 import streamlit as st
 
-from app import actions, render, sign_in
+from app import actions, render, sign_in, zip_download
 from app.dataset import DrawingStore
 
 RECENT = 24  # drawings shown at once
-PAGE_ZIP_LIMIT = 64 * 1024 * 1024  # Streamlit holds a download in memory: larger stores export from the command line
+LINK_RENEWAL = 60  # seconds between checks that the ZIP link has some minutes left
+ZIP_LINK = "zip-link"  # session state: this session's current one-time ZIP link
 log = logging.getLogger("digits.page")
 
 
@@ -103,15 +105,25 @@ def dataset_ui() -> None:
     with st.container(horizontal=True, gap="small"):
         st.button("Approve all pending", key="approve-all", icon=":material/done_all:", disabled=not pending,
                   on_click=approve_examples, args=(store, None))
-        if store.used_bytes() <= PAGE_ZIP_LIMIT:
-            st.download_button(
-                "Download approved (ZIP)", data=lambda: store.zip_bytes(status="approved"), file_name="digit-drawings.zip",
-                mime="application/zip", on_click="ignore", icon=":material/download:",
-            )
-        else:
-            st.caption("The store is too large to download here: `python -m app.dataset export drawings.zip` on the server.")
+        zip_link_ui(str(store.root))
     st.markdown("**Waiting for review**" if pending else "**Latest**")
     gallery(store, pending[::-1][:RECENT] if pending else store.recent(RECENT, parts=False))
+
+
+@st.fragment(run_every=LINK_RENEWAL)
+def zip_link_ui(root: str) -> None:
+    """The link to the approved drawings' ZIP, streamed by the server; renewed before it expires
+    and after each use, since a link works once."""
+    if not zip_download.LINKS.mounted:
+        st.caption("To download the ZIP here, start the page with `streamlit run app/serve.py`; or run "
+                   "`python -m app.dataset export drawings.zip` on the server.")
+        return
+    state = st.session_state
+    token = state.get(ZIP_LINK, "").rpartition("/")[2]
+    if zip_download.LINKS.seconds_left(token) < 2 * LINK_RENEWAL:
+        state[ZIP_LINK] = zip_download.link(DrawingStore(root), status="approved")
+    st.link_button("Download approved (ZIP)", state[ZIP_LINK], icon=":material/download:",
+                   on_click=lambda: state.pop(ZIP_LINK, None))
 
 
 def gallery(store: DrawingStore, examples, visitor: str | None = None) -> None:

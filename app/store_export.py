@@ -2,7 +2,8 @@
 written to a file a piece at a time, so that memory stays flat whatever the store's size.
 
     >>> write_zip(store, "drawings.zip", status="approved")     # the command line's export
-    >>> for chunk in zip_chunks(store): response.write(chunk)    # a download, from a temp file
+    >>> with zip_file(store, "approved") as f: send(f)          # the page's download (app/zip_download.py)
+    >>> for chunk in zip_chunks(store): response.write(chunk)    # the same, in pieces
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from app import store_index as index
 from app.store_example import record_of
@@ -35,13 +37,24 @@ def write_zip(store, destination: str | os.PathLike, status: str | None = None) 
     return count
 
 
-def zip_chunks(store, status: str | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """The ZIP in pieces of `chunk_size` bytes, from a temporary file beside the store that is
-    removed once the pieces are read (or the reader stops)."""
+def zip_file(store, status: str | None = None) -> BinaryIO:
+    """The ZIP in a temporary file beside the store, open and at its start. The file has no
+    name (or loses it at once), so closing it, or the process ending, frees the disk."""
     store.root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(prefix=EXPORT_PREFIX, dir=store.root) as f:
+    f = tempfile.TemporaryFile(prefix=EXPORT_PREFIX, dir=store.root)
+    try:
         _write(store, f, status)
         f.seek(0)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def zip_chunks(store, status: str | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """The ZIP in pieces of `chunk_size` bytes, from `zip_file`, which is closed (and so
+    removed) once the pieces are read or the reader stops."""
+    with zip_file(store, status) as f:
         while chunk := f.read(chunk_size):
             yield chunk
 

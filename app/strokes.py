@@ -5,8 +5,11 @@
 
 The canvas (streamlit-drawable-canvas, fabric.js) reports each stroke as a path object:
 `{"type": "path", "left": .., "top": .., "strokeWidth": 20, "path": [["M", x, y], ["Q", x1, y1,
-x2, y2], ..., ["L", x, y]]}`, the commands in canvas pixels. Strokes are grouped into digits as
-`app.segment` groups pieces of ink: by the columns they share. Pillow and NumPy only.
+x2, y2], ..., ["L", x, y]]}`, the commands in canvas pixels, in the order they were drawn.
+People write a number digit by digit: a stroke belongs to the digit being written when it lies
+over that digit's columns (the stem of a 9, the bar of a 5, the foot of a 1), starts a new digit
+when it lies to the right, and goes back to an earlier digit when it lies over that one's.
+Pillow and NumPy only.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from app.preprocess import Ink
-from app.segment import SOLID, Group, merge
+from app.segment import SOLID, Group
 
 STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
 
@@ -25,7 +28,7 @@ STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they 
 def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     """Where the canvas's strokes say each digit is: one boolean mask of the ink crop per digit
     (k, h, w), from the strokes (fabric.js objects, as the canvas's `json_data["objects"]` has
-    them) grouped by their columns as `ink_groups` groups pieces; masks overlap where strokes
+    them) grouped by the order and the columns they were drawn in (`stroke_digits`); masks overlap where strokes
     cross. None when there are no usable strokes or they do not match the picture."""
     paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
     if not paths or len(paths) > 250:
@@ -35,7 +38,7 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
         xy = (points - (ink.left, ink.top)) / ink.scale
         local.append((xy, max(1.0, width / ink.scale)))
     boxes = [(xy[:, 0].min() - w / 2, xy[:, 1].min() - w / 2, xy[:, 0].max() + w / 2, xy[:, 1].max() + w / 2) for xy, w in local]
-    owner = merge(boxes, [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes])
+    owner = stroke_digits(boxes)
     h, w = ink.pixels.shape
     painted = [Image.new("L", (w, h)) for _ in range(max(owner) + 1)]
     for (xy, width), group in zip(local, owner):
@@ -51,6 +54,30 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     if np.count_nonzero(masks.any(axis=0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
         return None
     return masks
+
+
+def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """Which digit each stroke belongs to (0..k-1, left to right), from the strokes' boxes in
+    the order they were drawn: a stroke centred over the columns of the digit being written is
+    part of it, one centred over an earlier digit's columns goes back to that one, and any other
+    starts a new digit. It errs towards apart: `app.numbers` joins again the strokes the model
+    reads better as one digit (a 0 drawn in two halves)."""
+    spans: list[list[float]] = []  # each digit's columns so far: [x0, x1]
+    owner, current = [], -1
+    for x0, _, x1, _ in boxes:
+        centre = (x0 + x1) / 2
+        over = [k for k, (a, b) in enumerate(spans) if a <= centre <= b]
+        if current in over or not over:
+            k = current if current in over else len(spans)
+        else:
+            k = min(over, key=lambda j: abs(centre - (spans[j][0] + spans[j][1]) / 2))
+        if k == len(spans):
+            spans.append([x0, x1])
+        spans[k] = [min(spans[k][0], x0), max(spans[k][1], x1)]
+        owner.append(k)
+        current = k
+    order = {k: rank for rank, k in enumerate(sorted(range(len(spans)), key=lambda j: sum(spans[j])))}
+    return [order[k] for k in owner]
 
 
 def parts(group: Group, masks: np.ndarray) -> list[Group]:

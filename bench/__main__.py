@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import heldout, load, numbers, robustness, server, speed
+from bench import heldout, load, numbers, robustness, server, speed, zip_download
 
 OUT = Path(__file__).resolve().parent / "out" / "results.json"
 
@@ -39,6 +39,8 @@ def main(argv=None) -> int:
     results["heldout"] = heldout.main(["--draws", "1" if args.quick else "5"])
     print("== numbers: several digits on a wide canvas", flush=True)
     results["numbers"] = numbers.main(["--n", "20", "--singles", "200"] if args.quick else [])
+    print("== zip download: the operator's ZIP of a 100 MiB store, server memory", flush=True)
+    results["zip_download"] = zip_download.main(["--mib", "20" if args.quick else "100"])
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {OUT}")
     return 0

@@ -243,14 +243,22 @@ def elastic(image: Image.Image, rng: np.random.Generator, scale: float, aug: Aug
         np.asarray(Image.fromarray(rng.normal(0, rms, (cells + 1, cells + 1)).astype(np.float32), "F").resize((w, h), Image.Resampling.BICUBIC))
         for _ in range(2)
     )
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    sx, sy = np.clip(xx + dx, 0, w - 1.001), np.clip(yy + dy, 0, h - 1.001)
+    out = np.zeros((h, w), np.uint8)
+    box = image.getbbox()
+    if box is None:
+        return Image.fromarray(out, "L")
+    # Only pixels within the largest displacement of the ink can receive any: resample those.
+    reach = int(math.ceil(max(np.abs(dx).max(), np.abs(dy).max()))) + 2
+    c0, r0, c1, r1 = max(0, box[0] - reach), max(0, box[1] - reach), min(w, box[2] + reach), min(h, box[3] + reach)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float32)
+    sx, sy = np.clip(xx + dx[r0:r1, c0:c1], 0, w - 1.001), np.clip(yy + dy[r0:r1, c0:c1], 0, h - 1.001)
     x0, y0 = sx.astype(np.int32), sy.astype(np.int32)
     fx, fy = sx - x0, sy - y0
     a = np.asarray(image, dtype=np.float32)
     top = a[y0, x0] * (1 - fx) + a[y0, x0 + 1] * fx
     bottom = a[y0 + 1, x0] * (1 - fx) + a[y0 + 1, x0 + 1] * fx
-    return Image.fromarray(np.clip(top * (1 - fy) + bottom * fy + 0.5, 0, 255).astype(np.uint8), "L")
+    out[r0:r1, c0:c1] = np.clip(top * (1 - fy) + bottom * fy + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(out, "L")
 
 
 def _to_uint8(x: np.ndarray | None) -> np.ndarray:

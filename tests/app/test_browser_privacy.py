@@ -1,5 +1,6 @@
 """Two strangers and the operator, in three real browser sessions against one server: a
-visitor sees, downloads and deletes only their own saves; the operator sees all of them.
+visitor sees, downloads and deletes only their own saves; the operator sees all of them, and
+downloads the approved ones' ZIP through the page's one-time link (app/zip_download.py).
 
 The same `streamlit run` server and Chromium as tests/app/test_browser.py; skipped where
 Chromium is missing.
@@ -7,9 +8,14 @@ Chromium is missing.
 
 from __future__ import annotations
 
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from app.dataset import DrawingStore
+from app.dataset import DrawingStore, Limits
 from bench.browser import CHROMIUM, draw_stroke, streamlit_page
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -98,7 +104,7 @@ def test_second_visitor_cannot_see_download_or_delete_the_first_ones_saves(sessi
     sign_in_as_operator(operator)
     tab(operator, "Dataset").click()
     expect(operator.get_by_text("1 saved drawing, 1 waiting for review")).to_be_visible()
-    expect(operator.get_by_role("button", name="Download approved (ZIP)")).to_be_visible()
+    expect(operator.get_by_role("link", name="Download approved (ZIP)")).to_be_visible()
     operator.get_by_role("button", name="Delete").click()
     expect(operator.get_by_text("0 saved drawings")).to_be_visible()
     assert DrawingStore(data_dir).examples() == []
@@ -121,3 +127,37 @@ def test_wrong_operator_token_is_refused(session):
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_text("That is not the operator's token.")).to_be_visible()
     expect(tab(page, "Dataset")).to_have_count(0)
+
+
+def test_operator_downloads_the_zip_through_a_link_that_works_once(session, server):
+    url, data_dir = server
+    store = DrawingStore(data_dir, Limits(save_interval=0.0))
+    approved = store.save(np.full((28, 28), 255, np.uint8), 4, session="visitor-z")
+    store.approve([approved.file])
+    store.save(np.full((28, 28), 128, np.uint8), 5, session="visitor-z")  # pending: not in the ZIP
+
+    operator = session()
+    sign_in_as_operator(operator)
+    tab(operator, "Dataset").click()
+    download_link = operator.get_by_role("link", name="Download approved (ZIP)")
+    href = download_link.get_attribute("href")
+    with operator.expect_download() as download:
+        download_link.click()
+    assert download.value.suggested_filename == "digit-drawings.zip"
+    with zipfile.ZipFile(download.value.path()) as archive:
+        assert archive.testzip() is None
+        assert approved.file in archive.namelist() and "index.jsonl" in archive.namelist()
+        assert archive.read(approved.file) == approved.path.read_bytes()
+        assert all(not name.startswith("5/") for name in archive.namelist())
+    expect(download_link).not_to_have_attribute("href", href)  # the page offers a new link
+    assert operator.request.get(f"{url}/{href}").status == 404  # the used one is gone
+    assert [p.name for p in Path(data_dir).iterdir() if p.name.startswith(".export-")] == []
+
+    visitor = session()
+    expect(visitor.get_by_text("Download")).to_have_count(0)
+    fresh = download_link.get_attribute("href")
+    for tried in (href, "api/export/" + "A" * 43):
+        answer = visitor.request.get(f"{url}/{tried}")
+        assert answer.status == 404 and b"PK" not in answer.body()
+    with zipfile.ZipFile(io.BytesIO(operator.request.get(f"{url}/{fresh}").body())) as archive:
+        assert approved.file in archive.namelist()  # the operator's new link still works

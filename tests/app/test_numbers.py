@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from app.numbers import EMPTY_NUMBER, NumberReading
 from app.recognizer import Recognizer
 from app.segment import components
+from app.strokes import stroke_digits
 
 HEIGHT = 280
 
@@ -193,6 +194,21 @@ def test_touching_digits_are_cut_from_pixels(recognizer):
     reading = recognizer.read_number(style(ink, "light"))
     assert len(reading.digits) == 2
     assert reading.digits[0].box[2] <= reading.digits[1].box[2]
+
+
+# Which digit each stroke is, from the boxes (x0, y0, x1, y1) in the order they were drawn.
+STROKE_ORDER = {
+    "a 4 in two strokes": ([(10, 0, 90, 70), (60, 10, 75, 100)], [0, 0]),
+    "a 5, its bar last": ([(10, 5, 80, 100), (20, 0, 85, 8)], [0, 0]),
+    "a 1 then a 0, touching": ([(40, 0, 52, 100), (50, 0, 120, 100)], [0, 1]),
+    "a 7 crossed after the next digit": ([(0, 0, 70, 100), (90, 0, 160, 100), (10, 50, 60, 58)], [0, 1, 0]),
+    "written right to left": ([(200, 0, 260, 100), (100, 0, 160, 100)], [1, 0]),
+}
+
+
+@pytest.mark.parametrize("boxes, owners", list(STROKE_ORDER.values()), ids=list(STROKE_ORDER))
+def test_strokes_belong_to_the_digit_being_written(boxes, owners):
+    assert stroke_digits(boxes) == owners
 
 
 TWO_STROKES = {

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from app import actions, render
+from app import actions, render, zip_download
 from app.contract import model_paths
 from app.dataset import NOT_A_DIGIT, DrawingStore
 from app.layout import for_width
@@ -48,8 +48,11 @@ OPERATOR_TOKEN = "operator-token-for-the-tests"
 
 @pytest.fixture
 def operator(monkeypatch):
-    """The operator's sign-in configured (a token); run_page(operator=True) is signed in."""
+    """The operator's sign-in configured (a token), the page served with its download route
+    (app/serve.py); run_page(operator=True) is signed in."""
     monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
+    monkeypatch.setattr(zip_download, "LINKS", zip_download.Links())
+    zip_download.routes()
     return OPERATOR_TOKEN
 
 
@@ -321,7 +324,8 @@ def test_dataset_tab_is_the_operators(data_dir, operator):
     assert any("4 saved drawings, 4 waiting for review" in m.value for m in at.markdown)
     assert {c.value for c in at.caption} >= {"7", "2 · read as 1"}
     assert len(at.get("vega_lite_chart")) == 1
-    assert at.get("download_button")
+    [download] = at.get("link_button")
+    assert download.proto.label == "Download approved (ZIP)" and download.proto.url.startswith("api/export/")
 
     newest, older = (e.file for e in store.recent(2))
     at.button(key=f"delete-{newest}").click().run()
@@ -333,6 +337,26 @@ def test_dataset_tab_is_the_operators(data_dir, operator):
     assert [e.file for e in store.examples(status="approved")] == [older]
     at.button(key="approve-all").click().run()
     assert [e.status for e in store.examples()] == ["approved"] * 3
+
+
+def test_dataset_zip_link_is_one_time_and_renewed(data_dir, operator):
+    DrawingStore(data_dir).save(np.full((28, 28), 255, np.uint8), 7, session="visitor-a")
+    at = run_page(tab="Dataset", operator=True)
+    [first] = at.get("link_button")
+    at.run()
+    assert [b.proto.url for b in at.get("link_button")] == [first.proto.url]  # still live: kept
+    assert zip_download.LINKS.take(first.proto.url.rpartition("/")[2])  # the browser used it
+    at.run()
+    [renewed] = at.get("link_button")
+    assert renewed.proto.url.startswith("api/export/") and renewed.proto.url != first.proto.url
+
+
+def test_dataset_without_the_download_route_points_to_the_command_line(data_dir, operator, monkeypatch):
+    monkeypatch.setattr(zip_download.LINKS, "mounted", False)  # `streamlit run app/main.py`
+    DrawingStore(data_dir).save(np.full((28, 28), 255, np.uint8), 7, session="visitor-a")
+    at = run_page(tab="Dataset", operator=True)
+    assert not at.get("link_button") and not at.exception
+    assert any("streamlit run app/serve.py" in c.value and "app.dataset export" in c.value for c in at.caption)
 
 
 def test_dataset_tab_empty(operator):
@@ -348,7 +372,7 @@ def test_visitor_sees_only_their_own_drawings(data_dir, operator):
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Draw", "Upload", "Your drawings"]  # no Dataset tab
     assert any("You have saved nothing" in i.value for i in at.info)
-    assert not at.get("download_button")
+    assert not at.get("download_button") and not at.get("link_button")
     assert all(str(data_dir) not in m.value for m in list(at.markdown) + list(at.caption))
 
     mine = store.save(np.full((28, 28), 200, np.uint8), 5, session="visitor-a")
