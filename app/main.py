@@ -68,7 +68,7 @@ def main() -> None:
         log.warning("model reload: %s", problem)
         st.sidebar.warning(literal(problem, 1000) if operator else "A newer model file could not be loaded; this one keeps serving.")
     st.markdown('<h1 class="dr-title">Digit Recognizer</h1>', unsafe_allow_html=True)
-    st.caption("Draw a digit and watch the model read it: its answer, how sure it is, and why.")
+    st.caption("Draw a digit, or a whole number, and watch the model read it: its answer, how sure it is, and why.")
     if recognizer is None:
         st.error(problem if operator else "No model is loaded on this server yet; the operator has been told.")
         log.error("no model: %s", problem)
