@@ -60,4 +60,4 @@ EXPOSE 8501
 # curl is not in slim images; Python is. Follows STREAMLIT_SERVER_PORT when a run changes the port.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('STREAMLIT_SERVER_PORT', '8501'); sys.exit(urllib.request.urlopen(f'http://localhost:{port}/_stcore/health', timeout=4).read() != b'ok')"]
-CMD ["streamlit", "run", "app/serve.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]
+CMD ["streamlit", "run", "app/main.py", "--server.address=0.0.0.0", "--server.port=8501", "--server.headless=true"]

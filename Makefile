@@ -9,7 +9,7 @@ TRAIN_PY := $(TRAIN_VENV)/bin/python
 .PHONY: run test lint test-app test-train bench capacity scaleout train export image screenshot clean-env browser nginx lock
 
 run: $(APP_VENV)/.installed
-	$(APP_VENV)/bin/streamlit run app/serve.py $(ARGS)
+	$(APP_VENV)/bin/streamlit run app/main.py $(ARGS)
 
 # Every test: lint, the app's suite in the app-only environment (no TensorFlow), the training
 # and export suites in the training environment.

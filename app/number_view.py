@@ -1,4 +1,4 @@
-"""The number view, under the Draw tab's canvas or beside an upload (laid out by app/main.py and
+"""The number view, under the Draw tab's canvas or beside an upload (laid out by app/page.py and
 app/upload_tab.py): the number card and its "Right?" / "No, it was:" row, where a correction is
 the number typed. Layout and wording only: the card is app/render_number.py, the saving
 app/actions.py.

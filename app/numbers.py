@@ -33,12 +33,12 @@ if TYPE_CHECKING:
     from app.recognizer import Recognizer
 
 DIGIT_COST = math.log(0.5)  # each extra digit must make the reading this much likelier
-TOO_WIDE = 1.3  # a piece wider than this many line heights is penalised, the more the wider
+TOO_WIDE = 1.1  # a piece wider than this many line heights is penalised, the more the wider
 WIDE = 0.95  # a piece wider than this many line heights may be several digits
 NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
-SHAPE_PENALTY = 3.0
+SHAPE_PENALTY = 4.0
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
-MAX_CUTS = 5  # candidate cut columns tried in one group
+MAX_CUTS = 8  # candidate cut columns tried in one group
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
 STROKE_JOIN_COST = DIGIT_COST  # strokes the canvas says are different digits: joined only when they read better so

@@ -1,4 +1,4 @@
-"""The page's tabs of saved drawings and the operator's sign-in (laid out by app/main.py).
+"""The page's tabs of saved drawings and the operator's sign-in (laid out by app/page.py).
 
 A visitor's "Your drawings" lists what this browser tab saved and can take it back; the
 operator's "Dataset" shows every drawing, approves and deletes them and downloads the approved
@@ -115,7 +115,7 @@ def zip_link_ui(root: str) -> None:
     """The link to the approved drawings' ZIP, streamed by the server; renewed before it expires
     and after each use, since a link works once."""
     if not zip_download.LINKS.mounted:
-        st.caption("To download the ZIP here, start the page with `streamlit run app/serve.py`; or run "
+        st.caption("To download the ZIP here, start the page with `streamlit run app/main.py` (its server has the route); or run "
                    "`python -m app.dataset export drawings.zip` on the server.")
         return
     state = st.session_state

@@ -1,5 +1,5 @@
 """The Upload tab and the "Right? / No, it was:" buttons under any reading (laid out by
-app/main.py). Layout and wording only: what they do is in app/actions.py.
+app/page.py). Layout and wording only: what they do is in app/actions.py.
 """
 
 from __future__ import annotations

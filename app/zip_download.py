@@ -1,5 +1,5 @@
 """The operator's ZIP download, streamed from disk: a route of the page's server (mounted by
-app/serve.py through Streamlit's `st.App`) that sends the store's ZIP in pieces, so server
+app/main.py through Streamlit's `st.App`) that sends the store's ZIP in pieces, so server
 memory stays flat whatever the store's size. (`st.download_button` would hold the whole ZIP in
 Streamlit's in-memory media store.)
 
@@ -10,7 +10,7 @@ store (app/store_export.py), closed, and so removed, when the download ends or t
 goes away.
 
     >>> url = link(store, status="approved")    # in the operator's view: "api/export/<token>"
-    >>> app = st.App("main.py", routes=routes())  # app/serve.py
+    >>> app = st.App("main.py", routes=routes())  # app/main.py
 """
 
 from __future__ import annotations

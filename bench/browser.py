@@ -57,7 +57,7 @@ def stop(process: subprocess.Popen, grace: float = 10) -> None:
 
 
 @contextmanager
-def streamlit_page(env: dict[str, str], log_path: Path, start_timeout: float = 60, page: str = "app/serve.py"):
+def streamlit_page(env: dict[str, str], log_path: Path, start_timeout: float = 60, page: str = "app/main.py"):
     """`streamlit run` of the page on a free port of 127.0.0.1 with `env` added to the
     environment; yields its URL once healthy, stops it afterwards. RuntimeError (with the end of
     the server's log) when it exits or does not answer in `start_timeout` seconds."""

@@ -1,4 +1,4 @@
-"""One app server (`streamlit run app/serve.py` in the app environment) for the load benchmarks:
+"""One app server (`streamlit run app/main.py` in the app environment) for the load benchmarks:
 on a loopback address and port, optionally pinned to CPUs with `taskset`, with its own or a
 shared drawings folder; and what it holds in memory.
 
@@ -59,7 +59,7 @@ def start(data_dir: str, host: str = "127.0.0.1", port: int | None = None, cpus:
     """Start a server (with `env` added to its environment) and wait until its health check answers."""
     port = port or free_port()
     command = [
-        str(APP_PYTHON), "-m", "streamlit", "run", "app/serve.py",
+        str(APP_PYTHON), "-m", "streamlit", "run", "app/main.py",
         "--server.address", host, "--server.port", str(port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", *extra,

@@ -2,7 +2,7 @@
 
     $ .venv/train/bin/python -m bench.server [--strokes 20]       # part of `make bench`
 
-Our page runs in the app environment (`.venv/app/bin/python -m streamlit run app/serve.py`), so
+Our page runs in the app environment (`.venv/app/bin/python -m streamlit run app/main.py`), so
 its memory is the app's, without TensorFlow. Start-up is process start -> /_stcore/health
 answering "ok" (median of 3). Memory is the streamlit process's VmRSS after the first prediction
 in the browser. Latency is timed inside Chromium: `performance.now()` at the mouse-up that ends a
@@ -67,7 +67,7 @@ class Page:
 
 
 PAGES = [
-    Page("our page", APP_PYTHON, "app/serve.py"),
+    Page("our page", APP_PYTHON, "app/main.py"),
     Page("bare canvas", APP_PYTHON, "bench/pages/bare_canvas.py"),
     Page("keras tutorial", TRAIN_PYTHON, "bench/pages/keras_tutorial.py"),
 ]

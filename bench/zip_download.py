@@ -3,7 +3,7 @@
     $ .venv/app/bin/python -m bench.zip_download [--mib 100] [--downloads 2]   # part of `make bench`
 
 A store of `--mib` drawings' files of 1 MiB each (random bytes: the ZIP stores PNGs as they are),
-all approved, served by `streamlit run app/serve.py` (bench/replica.py) with an operator token.
+all approved, served by `streamlit run app/main.py` (bench/replica.py) with an operator token.
 Chromium signs in and reads the Dataset tab's one-time link; the ZIP is then fetched with
 urllib, 64 KiB at a time, and checked; clicking the used link makes the page offer the next. The server's RSS is sampled every 5 ms from just before
 the request to the end of the download, and its peak (VmHWM, reset through

@@ -163,7 +163,7 @@ check_guard() {
 }
 
 check_sources() {
-    [ -f "$ROOT/app/serve.py" ] && [ -f "$ROOT/app/main.py" ] || die "app/serve.py or app/main.py is missing: nothing to serve"
+    [ -f "$ROOT/app/main.py" ] && [ -f "$ROOT/app/page.py" ] || die "app/main.py or app/page.py is missing: nothing to serve"
     compgen -G "$ROOT/models/*.onnx" >/dev/null || die "no models/*.onnx: run 'make export' first"
     [ -f "$ROOT/.streamlit/config.toml" ] || die ".streamlit/config.toml is missing"
 }
@@ -253,7 +253,7 @@ smoke_test() {
     $P run -d --name "$SMOKE_NAME" --network=host --timeout "$CONTAINER_TIMEOUT" \
         --read-only --read-only-tmpfs=false --tmpfs /tmp:rw,size=64m,mode=1777 \
         -e "STREAMLIT_SERVER_PORT=$port" "$IMAGE" \
-        streamlit run app/serve.py --server.address=127.0.0.1 "--server.port=$port" \
+        streamlit run app/main.py --server.address=127.0.0.1 "--server.port=$port" \
         --server.headless=true >/dev/null 2>"$WORK/run.log" \
         || { cat "$WORK/run.log" >&2; die "podman run $IMAGE failed"; }
     started=$SECONDS

@@ -488,7 +488,7 @@ def test_make_run_passes_streamlit_arguments():
         ["make", "-n", "run", "ARGS=--server.port 8611"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert any(line.endswith("streamlit run app/serve.py --server.port 8611") for line in result.stdout.splitlines())
+    assert any(line.endswith("streamlit run app/main.py --server.port 8611") for line in result.stdout.splitlines())
 
 
 def test_blank_paper_photo_is_empty_and_a_faint_digit_is_read(capsys, tmp_path, photos, mnist_digits):

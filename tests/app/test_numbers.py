@@ -182,11 +182,6 @@ def test_touching_digits_are_split_by_their_strokes(recognizer, number):
     assert digits_of(recognizer.read_number(style(ink, "light"), strokes)) == number
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression: the pixel cut's constants (app/numbers.py DIGIT_COST, SHAPE_PENALTY) were tuned on the "
-    "MNIST-only model; the font-trained model keeps two touching rings as one piece until they are retuned (issue 16)",
-)
 def test_touching_digits_are_cut_from_pixels(recognizer):
     """Without strokes the cut is the model's judgement of where one digit ends: it finds both
     rings (which of them it reads right is the cut's weak point, see bench.numbers)."""

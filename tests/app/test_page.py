@@ -1,4 +1,4 @@
-"""The page (app/main.py), what it shows (app/render.py) and what it does (app/actions.py).
+"""The page (app/main.py, app/page.py), what it shows (app/render.py) and what it does (app/actions.py).
 
 AppTest runs the page in-process without a browser; it cannot draw on the canvas component, so
 the drawing tests put a stand-in `st_canvas` that returns a picture, and uploads are tested
@@ -49,7 +49,7 @@ OPERATOR_TOKEN = "operator-token-for-the-tests"
 @pytest.fixture
 def operator(monkeypatch):
     """The operator's sign-in configured (a token), the page served with its download route
-    (app/serve.py); run_page(operator=True) is signed in."""
+    (app/main.py); run_page(operator=True) is signed in."""
     monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
     monkeypatch.setattr(zip_download, "LINKS", zip_download.Links())
     zip_download.routes()
@@ -352,11 +352,11 @@ def test_dataset_zip_link_is_one_time_and_renewed(data_dir, operator):
 
 
 def test_dataset_without_the_download_route_points_to_the_command_line(data_dir, operator, monkeypatch):
-    monkeypatch.setattr(zip_download.LINKS, "mounted", False)  # `streamlit run app/main.py`
+    monkeypatch.setattr(zip_download.LINKS, "mounted", False)  # the page run without its server (AppTest)
     DrawingStore(data_dir).save(np.full((28, 28), 255, np.uint8), 7, session="visitor-a")
     at = run_page(tab="Dataset", operator=True)
     assert not at.get("link_button") and not at.exception
-    assert any("streamlit run app/serve.py" in c.value and "app.dataset export" in c.value for c in at.caption)
+    assert any("streamlit run app/main.py" in c.value and "app.dataset export" in c.value for c in at.caption)
 
 
 def test_dataset_tab_empty(operator):

@@ -231,7 +231,7 @@ def test_dockerfile_healthcheck_and_port():
 
 def test_dockerfile_starts_streamlit():
     (cmd,) = instructions("CMD")
-    assert cmd.startswith('["streamlit", "run", "app/serve.py"')
+    assert cmd.startswith('["streamlit", "run", "app/main.py"')
     assert f"--server.port={PORT}" in cmd and "--server.address=0.0.0.0" in cmd
 
 
@@ -358,7 +358,7 @@ def in_build_context(path):
     [
         "requirements-app.lock",
         "app/main.py",
-        "app/serve.py",
+        "app/page.py",
         "app/predict.py",
         "models/digit_cnn.onnx",
         "models/digit_cnn.int8.onnx",
