@@ -24,6 +24,7 @@ from app.reading import Outcome, Reading, Status, sentence
 from app.recognizer import Prediction, Recognizer
 from app.store_index import MAX_NUMBER_DIGITS, NUMBERS_FOLDER
 from app.store_number import digit_crop
+from app.strokes import digits_drawn
 
 log = logging.getLogger("digits.page")
 UPLOAD_LIMIT = 10 * 1024 * 1024  # bytes; Streamlit's own limit (.streamlit/config.toml) is a little higher
@@ -68,9 +69,11 @@ def read_picture(
     if recognizer is None or image is None:
         return analyse(recognizer, image)
     readings = []
-    # One stroke divides nothing (its reading is the pixels' own), and what is no list is no strokes.
-    objects = strokes.get("objects") if isinstance(strokes, dict) else strokes
-    divides = isinstance(objects, list) and len(objects) > 1
+    # Strokes drawn as one digit divide nothing (their reading is the pixels' own).
+    try:
+        divides = strokes is not None and digits_drawn(strokes) > 1
+    except ValueError:
+        divides = False  # what is no list is no strokes
     for given in ([strokes] if divides else []) + [None]:
         try:
             readings.append(recognizer.read_number(image, given))

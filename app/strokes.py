@@ -56,6 +56,17 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     return masks
 
 
+def digits_drawn(strokes) -> int:
+    """How many digits the canvas's strokes were drawn as (`stroke_digits`); 0 when there are
+    no usable strokes. Raises ValueError for strokes that are not a list, as `stroke_masks`."""
+    boxes = []
+    for found in (_stroke_points(s) for s in _objects(strokes)):
+        if found is not None:
+            xy, width = found
+            boxes.append((xy[:, 0].min() - width / 2, xy[:, 1].min() - width / 2, xy[:, 0].max() + width / 2, xy[:, 1].max() + width / 2))
+    return len(set(stroke_digits(boxes)))
+
+
 def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
     """Which digit each stroke belongs to (0..k-1, left to right), from the strokes' boxes in
     the order they were drawn: a stroke centred over the columns of the digit being written is

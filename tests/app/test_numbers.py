@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from app.numbers import EMPTY_NUMBER, NumberReading
 from app.recognizer import Recognizer
 from app.segment import components
-from app.strokes import stroke_digits
+from app.strokes import digits_drawn, stroke_digits
 
 HEIGHT = 280
 
@@ -220,6 +220,15 @@ def test_strokes_of_one_digit_stay_together(recognizer, digit, with_strokes):
     ink, strokes = drawn(TWO_STROKES[digit], width=14)
     reading = recognizer.read_number(style(ink, "dark"), strokes if with_strokes else None)
     assert reading.number == str(digit)
+
+
+@pytest.mark.parametrize(
+    "strokes, count",
+    [(TWO_STROKES[4], 1), (TWO_STROKES[7], 1), (TOUCHING["10"], 2), (TOUCHING["100"], 3), ([], 0)],
+    ids=["a 4", "a crossed 7", "10 touching", "100 touching", "no strokes"],
+)
+def test_how_many_digits_the_strokes_were_drawn_as(strokes, count):
+    assert digits_drawn(drawn(strokes)[1] if strokes else []) == count
 
 
 def test_two_stroke_digits_in_a_number(recognizer):
