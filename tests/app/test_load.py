@@ -2,7 +2,8 @@
 
 A short run opens one session per visitor, gets every stroke answered with the digit drawn,
 saves corrections into the drawings folder, uploads pictures, and ends by itself with exit
-code 0; an unreachable server is reported as errors (exit code 1), not a hang. Figures (speed,
+code 0; an unreachable server is reported as errors (exit code 1), not a hang; a tampered canvas
+report (a decompression bomb) is refused with flat server memory. Figures (speed,
 capacity) are in `make bench`, not here. About half a minute.
 """
 
@@ -92,3 +93,58 @@ def test_percentile_nearest_rank(q, expected):
 
 def test_percentile_of_nothing():
     assert load.percentile([], 50) is None
+
+
+def _peak_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), MiB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def _bomb_url(width: int = 10000, height: int = 9990) -> str:
+    """The attack's canvas picture: a real width x height RGBA PNG of zeros, 0.4 MB as sent and
+    1.5 GB once decoded."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (width * 4 + 1)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def test_a_tampered_canvas_is_refused_by_the_running_server_with_flat_memory(server, drawings):
+    """The attack on a running server: a canvas report whose picture is a 10000x9990 PNG. The
+    page says the drawing could not be read, shows no error, keeps answering the next stroke,
+    and the server's peak memory grows by less than 50 MiB."""
+    from bench.protocol import Tab
+
+    app_server, _ = server
+    stroke = json.loads(drawings[0].reports[0])
+    tampered = json.dumps({"drawing": {"raw": stroke["drawing"]["raw"], "data": _bomb_url()}}, separators=(",", ":"))
+
+    async def attack():
+        tab = Tab(app_server.url)
+        await tab.open()
+        await tab.rerun({visitor.canvas_key(tab): {"json_value": drawings[0].reports[0]}}, fragment=visitor.canvas_key(tab))
+        before = _peak_mib(app_server.process.pid)  # with the page, the model and a reading in memory
+        key = visitor.canvas_key(tab)
+        refused = await tab.rerun({key: {"json_value": tampered}}, fragment=key)
+        growth = _peak_mib(app_server.process.pid) - before
+        honest = await tab.rerun({visitor.canvas_key(tab): {"json_value": drawings[1].reports[0]}}, fragment=visitor.canvas_key(tab))
+        await tab.close()
+        return growth, refused, honest
+
+    growth, refused, honest = asyncio.run(attack())
+    assert growth < 50
+    texts = [getattr(element, "body", "") for _, element, _ in refused.elements]
+    assert any("could not be read" in text for text in texts) and not refused.problems()
+    assert honest.html("digit-result") is not None and not honest.problems()
