@@ -62,18 +62,22 @@ def read_picture(
     """What to show for a picture: the number when it has two digits or more; otherwise what
     `analyse` gives, so one digit is shown exactly as before numbers were read.
 
-    With the canvas's `strokes`, the picture is read both with them and from its pixels alone
+    The canvas's `strokes` say first: drawn as one digit, the picture is read as one digit.
+    Drawn as several, it is read both with them and from its pixels alone
     (`Recognizer.read_number`), and the reading whose digits are all sure, then whose least sure
     digit is surest, wins: the strokes split digits that touch, but also, now and then, one
-    digit drawn in two strokes (a 4, a 9), which its pixels read as one sure digit."""
+    digit drawn in two strokes (a 4, a 9), which its pixels read as one sure digit. Without
+    strokes (an upload) the pixels alone say."""
     if recognizer is None or image is None:
         return analyse(recognizer, image)
     readings = []
-    # Strokes drawn as one digit divide nothing (their reading is the pixels' own).
     try:
-        divides = strokes is not None and digits_drawn(strokes) > 1
+        drawn_as = digits_drawn(strokes) if strokes is not None else 0
     except ValueError:
-        divides = False  # what is no list is no strokes
+        drawn_as = 0  # what is no list is no strokes
+    if drawn_as == 1:
+        return analyse(recognizer, image)  # strokes drawn as one digit: one digit, read as ever
+    divides = drawn_as > 1
     for given in ([strokes] if divides else []) + [None]:
         try:
             readings.append(recognizer.read_number(image, given))

@@ -290,3 +290,20 @@ def test_components(rows, count):
     labels, n = components(mask)
     assert n == count
     assert np.array_equal(labels > 0, mask)
+
+
+@pytest.mark.parametrize("digit", list(TWO_STROKES))
+def test_the_page_reads_strokes_drawn_as_one_digit_as_one_digit(recognizer, digit):
+    from app.actions import read_picture
+    from app.reading import Reading
+
+    ink, strokes = drawn(TWO_STROKES[digit], width=14)
+    shown = read_picture(recognizer, style(ink, "dark"), {"objects": strokes})
+    assert isinstance(shown, Reading) and shown.prediction.digit == digit
+
+
+def test_the_page_reads_strokes_drawn_as_digits_as_a_number(recognizer):
+    from app.actions import read_picture
+
+    ink, strokes = drawn(TOUCHING["100"])
+    assert read_picture(recognizer, style(ink, "light"), {"objects": strokes}).number == "100"
