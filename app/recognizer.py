@@ -154,7 +154,7 @@ class Recognizer:
         """Raw model output for a stack of 28x28 model inputs: float32 [N, 10]."""
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: as_model_batch(model_inputs)})[0]
 
-    def evidence(self, prediction: Prediction, patch: int = 6, stride: int = 3) -> np.ndarray | None:
+    def evidence(self, prediction: Prediction, patch: int = 8, stride: int = 4) -> np.ndarray | None:
         """Why the model chose `prediction.digit`: a 28x28 map, positive where covering up the
         ink lowers the digit's probability (the ink that made it that digit), negative where
         covering it up raises it (ink that argues against). One batched model call over the
