@@ -173,6 +173,8 @@ def main(argv=None) -> dict:
     p.add_argument("--visits", type=int, default=1000)
     p.add_argument("--out", type=Path, default=OUT / "capacity.json")
     args = p.parse_args(argv)
+    if args.visits <= 100:
+        p.error("--visits must be more than 100: memory is compared after 100 visitors and after all of them")
     pin_client()
     drawings = mnist_drawings(load.DRAWINGS)
     result = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "load_average_at_start": load_average()}
