@@ -37,8 +37,7 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     for points, width in paths:
         xy = (points - (ink.left, ink.top)) / ink.scale
         local.append((xy, max(1.0, width / ink.scale)))
-    boxes = [(xy[:, 0].min() - w / 2, xy[:, 1].min() - w / 2, xy[:, 0].max() + w / 2, xy[:, 1].max() + w / 2) for xy, w in local]
-    owner = stroke_digits(boxes)
+    owner = stroke_digits([_box(xy, w) for xy, w in local])
     h, w = ink.pixels.shape
     painted = [Image.new("L", (w, h)) for _ in range(max(owner) + 1)]
     for (xy, width), group in zip(local, owner):
@@ -59,11 +58,7 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
 def digits_drawn(strokes) -> int:
     """How many digits the canvas's strokes were drawn as (`stroke_digits`); 0 when there are
     no usable strokes. Raises ValueError for strokes that are not a list, as `stroke_masks`."""
-    boxes = []
-    for found in (_stroke_points(s) for s in _objects(strokes)):
-        if found is not None:
-            xy, width = found
-            boxes.append((xy[:, 0].min() - width / 2, xy[:, 1].min() - width / 2, xy[:, 0].max() + width / 2, xy[:, 1].max() + width / 2))
+    boxes = [_box(*found) for found in (_stroke_points(s) for s in _objects(strokes)) if found is not None]
     return len(set(stroke_digits(boxes)))
 
 
@@ -109,6 +104,11 @@ def parts(group: Group, masks: np.ndarray) -> list[Group]:
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
         out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
     return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
+
+
+def _box(xy: np.ndarray, width: float) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) a stroke's ink covers: its points, widened by half the pen."""
+    return xy[:, 0].min() - width / 2, xy[:, 1].min() - width / 2, xy[:, 0].max() + width / 2, xy[:, 1].max() + width / 2
 
 
 def _objects(strokes) -> list:
