@@ -5,7 +5,8 @@ model reads the pieces best, each digit read as `Recognizer.predict` reads one.
     >>> reading.number, reading.status               # "2026", ok   ("20?6", uncertain; None, empty)
     >>> [(d.prediction.digit, d.box) for d in reading.digits]     # box: x0, y0, x1, y1 in the picture
 
-A picture with one digit gives exactly what `predict` gives. Neighbouring pieces are joined
+A picture with one digit gives exactly what `predict` gives, and so do strokes drawn as one
+digit (`app.strokes.stroke_digits`), however wide. Neighbouring pieces are joined
 when they read far better as one digit; pieces the canvas's strokes divide are divided when
 the parts read better apart; a piece that may be several touching digits (wider than a digit,
 or one the model is not sure of) is cut along paths through the least ink near the minima of
@@ -26,15 +27,16 @@ from PIL import Image
 from app.preprocess import centre_digit, find_ink
 from app.reading import Status
 from app.recognizer import Prediction, judge
-from app.segment import Group, between, cut_seams, ink_groups, join
+from app.segment import Group, between, cut_seams, ink_groups, join, whole
 from app.strokes import parts, stroke_masks
 
 if TYPE_CHECKING:
     from app.recognizer import Recognizer
 
 DIGIT_COST = math.log(0.5)  # each extra digit must make the reading this much likelier
-TOO_WIDE = 1.1  # a piece wider than this many line heights is penalised, the more the wider
-WIDE = 0.95  # a piece wider than this many line heights may be several digits
+TOO_WIDE = 1.3  # a piece wider than this many line heights is penalised, the more the wider
+WIDE = 1.3  # a piece wider than this many line heights may be several digits, even when the model is sure
+TWO_WIDE = 0.6  # an unsure piece narrower than this many line heights is not tried as several digits
 NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
 SHAPE_PENALTY = 4.0
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
@@ -81,9 +83,12 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
     ink = find_ink(image)
     if ink is None:
         return EMPTY_NUMBER
+    masks = stroke_masks(ink, strokes) if strokes is not None else None
+    if masks is not None and len(masks) == 1:  # the strokes were drawn as one digit: read as one
+        p, x = _read_whole(recognizer, ink)
+        return _reading((Digit(judge(p, x), ink.box(*whole(ink).box)),)) if x is not None else EMPTY_NUMBER
     groups = ink_groups(ink)
     line = _line_height(groups)
-    masks = stroke_masks(ink, strokes) if strokes is not None else None
     pieces = []
     for segment, probabilities, x in _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN):
         divided = parts(segment, masks) if masks is not None else []
@@ -94,12 +99,21 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
                 pieces.extend(_split(recognizer, piece, line, p, px))
             else:
                 pieces.append((p, px, piece.box))
-    digits = tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces)
+    return _reading(tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces))
+
+
+def _reading(digits: tuple[Digit, ...]) -> NumberReading:
     if not digits:
         return EMPTY_NUMBER
     number = "".join(str(d.prediction.digit) if d.prediction.status == "ok" else "?" for d in digits)
     status = Status.OK if all(d.prediction.status == Status.OK for d in digits) else Status.UNCERTAIN
     return NumberReading(number, status, digits)
+
+
+def _read_whole(recognizer: Recognizer, ink) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """All the ink read as one digit, as `Recognizer.predict` reads it: (probabilities, model input)."""
+    x = centre_digit(ink.pixels)
+    return (recognizer.probabilities(x[None])[0], x) if x is not None else (None, None)
 
 
 def _best_joins(
@@ -159,8 +173,8 @@ def _score(probabilities: np.ndarray, width: int, line: float, height: int | Non
 
 
 def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
-    """A digit that may be several: not ok, or wider than a digit."""
-    return prediction.status != "ok" or piece.width > WIDE * line
+    """A digit that may be several: wider than a digit, or not ok and wide enough for two."""
+    return piece.width > WIDE * line or (prediction.status != "ok" and piece.width > TWO_WIDE * line)
 
 
 def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> list:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 from app.preprocess import Ink
 from app.segment import SOLID, Group
@@ -42,13 +42,13 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     painted = [Image.new("L", (w, h)) for _ in range(max(owner) + 1)]
     for (xy, width), group in zip(local, owner):
         draw = ImageDraw.Draw(painted[group])
-        nib = int(math.ceil(width)) + 2  # a little wider: the anti-aliased edge is ink too
-        points = [tuple(p) for p in xy.tolist()]
+        nib = int(math.ceil(width)) + 4  # a little wider: the anti-aliased edge is ink too
+        points = [tuple(p) for p in _sparse(xy, nib / 2).tolist()]
         if len(points) > 1:
             draw.line(points, fill=255, width=nib, joint="curve")
         for x, y in (points[0], points[-1]):
             draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
-    masks = np.stack([np.asarray(p.filter(ImageFilter.MaxFilter(3))) > 0 for p in painted])
+    masks = np.stack([np.asarray(p) > 0 for p in painted])
     solid = ink.pixels > SOLID
     if np.count_nonzero(masks.any(axis=0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
         return None
@@ -106,6 +106,14 @@ def parts(group: Group, masks: np.ndarray) -> list[Group]:
     return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 
+def _sparse(xy: np.ndarray, step: float) -> np.ndarray:
+    """The stroke's points about `step` apart along it, ends kept: the pointer reports a point
+    every pixel or two, and a wide nib's line needs far fewer."""
+    along = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(xy, axis=0)).sum(axis=1))])
+    keep = np.flatnonzero(np.diff(np.floor(along / max(step, 1.0)), prepend=-1.0) > 0)
+    return xy[np.unique(np.append(keep, len(xy) - 1))]
+
+
 def _box(xy: np.ndarray, width: float) -> tuple[float, float, float, float]:
     """The box (x0, y0, x1, y1) a stroke's ink covers: its points, widened by half the pen."""
     return xy[:, 0].min() - width / 2, xy[:, 1].min() - width / 2, xy[:, 0].max() + width / 2, xy[:, 1].max() + width / 2
@@ -127,20 +135,15 @@ def _stroke_points(stroke) -> tuple[np.ndarray, float] | None:
     `left`/`top` moved with it, so the points are shifted to agree."""
     if not isinstance(stroke, dict) or not isinstance(stroke.get("path"), list):
         return None
-    points = []
+    values = []
     for command in stroke["path"]:
-        if not isinstance(command, (list, tuple)) or len(command) < 3:
-            continue
-        values = command[1:]
-        try:
-            values = [float(v) for v in values]
-        except (TypeError, ValueError):
-            return None
-        points.extend(zip(values[0::2], values[1::2]))
-    if not points:
+        if isinstance(command, (list, tuple)) and len(command) >= 3:
+            values.extend(command[1 : 1 + 2 * ((len(command) - 1) // 2)])  # (x, y) pairs
+    try:
+        xy = np.array(values, dtype=np.float64).reshape(-1, 2)
+    except (TypeError, ValueError):
         return None
-    xy = np.array(points, dtype=np.float64)
-    if not np.all(np.isfinite(xy)):
+    if not len(xy) or not np.all(np.isfinite(xy)):
         return None
     try:
         width = float(stroke.get("strokeWidth") or 1.0)

@@ -222,6 +222,17 @@ def test_strokes_of_one_digit_stay_together(recognizer, digit, with_strokes):
     assert reading.number == str(digit)
 
 
+@pytest.mark.parametrize("rx, width", [(130, 10), (150, 16)], ids=["wide", "very wide"])
+def test_strokes_drawn_as_one_digit_read_as_predict_reads_them(recognizer, rx, width):
+    """A 0 twice as wide as tall, drawn in one stroke: the strokes say one digit, so it is not
+    cut in two (a 0 and a 7, from its pixels alone), and the answer is `predict`'s."""
+    ink, strokes = drawn([ring(300, 140, rx=rx, ry=70)], width=width)
+    picture = style(ink, "dark")
+    reading = recognizer.read_number(picture, strokes)
+    assert len(reading.digits) == 1
+    assert reading.digits[0].prediction == recognizer.predict(picture)
+
+
 @pytest.mark.parametrize(
     "strokes, count",
     [(TWO_STROKES[4], 1), (TWO_STROKES[7], 1), (TOUCHING["10"], 2), (TOUCHING["100"], 3), ([], 0)],
