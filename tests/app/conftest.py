@@ -18,6 +18,14 @@ def mnist_digits():
         return z["x"], z["y"]
 
 
+@pytest.fixture(scope="module")
+def recognizer():
+    """The committed model (whatever its version), loaded once per module."""
+    from app.recognizer import Recognizer
+
+    return Recognizer.load()
+
+
 class Photos:
     """Photos of paper, as a phone camera takes them: uneven light, paper grain, sensor noise,
     sometimes dust, JPEG-compressed. `blank(seed)` has nothing written on it; `digit(d, contrast,

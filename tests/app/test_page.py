@@ -37,11 +37,6 @@ pytestmark = pytest.mark.usefixtures("data_dir")  # each test: its own empty dra
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
-
-
-@pytest.fixture(scope="module")
 def seven(mnist_digits):
     """A 28x28 MNIST seven, white on black."""
     x, y = mnist_digits

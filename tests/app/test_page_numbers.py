@@ -24,11 +24,6 @@ pytestmark = pytest.mark.usefixtures("data_dir")  # each test: its own empty dra
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
-
-
-@pytest.fixture(scope="module")
 def clear_digits(mnist_digits, recognizer):
     """One MNIST test digit of each kind that the committed model reads "ok" alone."""
     x, y = mnist_digits
