@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import io
 import sys
 import types
@@ -15,6 +16,14 @@ def mnist_digits():
     """500 MNIST test digits (uint8 28x28, white on black) and their labels."""
     with np.load(FIXTURES / "mnist_test_500.npz") as z:
         return z["x"], z["y"]
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    """The committed model (whatever its version), loaded once per module."""
+    from app.recognizer import Recognizer
+
+    return Recognizer.load()
 
 
 class Photos:
@@ -89,6 +98,78 @@ def browser():
             pytest.skip(f"Playwright cannot launch {CHROMIUM}: {str(exc).splitlines()[0]}")
         yield browser
         browser.close()
+
+
+START_TIMEOUT = 60  # seconds for a test server to answer its health check
+
+
+@pytest.fixture(scope="module")
+def streamlit_server(browser, tmp_path_factory):
+    """A function that serves the page by `streamlit run` on a free port until the module's tests
+    are done, saving drawings into a fresh folder, with `env` added to its environment; returns
+    (url, drawings folder). A server that does not start fails the test with the end of its log.
+
+    It asks for `browser` so that no server starts where the browser cannot."""
+    from bench.browser import streamlit_page
+
+    with contextlib.ExitStack() as servers:
+
+        def serve(env: dict[str, str] | None = None) -> tuple[str, Path]:
+            data_dir = tmp_path_factory.mktemp("drawings")
+            log = tmp_path_factory.mktemp("server") / "streamlit.log"
+            try:
+                environment = {"DIGITS_DATA_DIR": str(data_dir), **(env or {})}
+                url = servers.enter_context(streamlit_page(environment, log, START_TIMEOUT))
+            except RuntimeError as exc:
+                pytest.fail(str(exc))
+            return url, data_dir
+
+        yield serve
+
+
+@pytest.fixture
+def new_session(browser):
+    """A function that opens `url` in a new browser context (a visitor of its own) with the given
+    viewport and each step allowed `timeout_ms`; returns the page. Every context it opened closes
+    after the test."""
+    contexts = []
+
+    def open_session(url: str, viewport: dict[str, int], timeout_ms: float):
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        return page
+
+    yield open_session
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """The test's own empty drawings folder (DIGITS_DATA_DIR) and the committed model (no
+    DIGITS_MODEL). Not autouse: test_page.py and test_page_numbers.py ask for it for every test."""
+    folder = tmp_path / "drawings"
+    monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
+    monkeypatch.delenv("DIGITS_MODEL", raising=False)
+    return folder
+
+
+OPERATOR_TOKEN = "operator-token-for-the-tests"
+
+
+@pytest.fixture
+def operator(monkeypatch):
+    """The operator's sign-in configured (a token), the page served with its download route
+    (app/main.py); test_page.py's run_page(operator=True) is signed in."""
+    from app import zip_download
+
+    monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
+    monkeypatch.setattr(zip_download, "LINKS", zip_download.Links())
+    zip_download.routes()
+    return OPERATOR_TOKEN
 
 
 def _data_url(pixels: np.ndarray) -> str:

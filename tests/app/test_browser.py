@@ -17,12 +17,11 @@ import json
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, draw_stroke, streamlit_page
+from bench.browser import CHROMIUM, draw_stroke
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-START_TIMEOUT = 60  # seconds for the server to answer its health check
 TIMEOUT_MS = 20_000  # the longest any one step may take in the browser
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -32,30 +31,20 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-
 @pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
-    """The page served by `streamlit run` on a free port; yields (url, drawings folder)."""
-    data_dir = tmp_path_factory.mktemp("drawings")
-    try:
-        with streamlit_page({"DIGITS_DATA_DIR": str(data_dir)}, tmp_path_factory.mktemp("server") / "streamlit.log", START_TIMEOUT) as url:
-            yield url, data_dir
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+def server(streamlit_server):
+    """The page served by `streamlit run` on a free port: (url, drawings folder)."""
+    return streamlit_server()
 
 
 @pytest.fixture
-def page(browser, server):
+def page(new_session, server):
     """A fresh session of the page (its own browser context), loaded and ready to draw."""
     url, _ = server
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(url)
+    page = new_session(url, {"width": 1280, "height": 1000}, TIMEOUT_MS)
     expect(page.locator("canvas.upper-canvas")).to_be_visible()
     expect(draw_result(page)).to_have_attribute("data-status", "empty")
-    yield page
-    context.close()
+    return page
 
 
 def draw_result(page):

@@ -12,7 +12,7 @@ import json
 import pytest
 from PIL import Image
 
-from bench.browser import CHROMIUM, streamlit_page, write_digit
+from bench.browser import CHROMIUM, write_digit
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
@@ -26,28 +26,19 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
-    """The page served by `streamlit run` on a free port; yields (url, drawings folder)."""
-    data_dir = tmp_path_factory.mktemp("drawings")
-    try:
-        with streamlit_page({"DIGITS_DATA_DIR": str(data_dir)}, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
-            yield url, data_dir
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+def server(streamlit_server):
+    """The page served by `streamlit run` on a free port: (url, drawings folder)."""
+    return streamlit_server()
 
 
 @pytest.fixture
-def page(browser, server):
+def page(new_session, server):
     """A fresh session on a laptop's screen, loaded and ready to draw."""
     url, _ = server
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(url)
+    page = new_session(url, {"width": 1280, "height": 1000}, TIMEOUT_MS)
     expect(page.locator("canvas.upper-canvas")).to_be_visible()
     expect(result(page)).to_have_attribute("data-status", "empty")
-    yield page
-    context.close()
+    return page
 
 
 def result(page):

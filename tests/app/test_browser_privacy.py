@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 from app.dataset import DrawingStore, Limits
-from bench.browser import CHROMIUM, draw_stroke, streamlit_page
+from bench.browser import CHROMIUM, draw_stroke
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect
 
-START_TIMEOUT = 60
 TIMEOUT_MS = 20_000
 TOKEN = "operator-token-for-the-browser-tests"
 
@@ -31,36 +30,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-
 @pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
-    """The page with an operator token configured; yields (url, drawings folder)."""
-    data_dir = tmp_path_factory.mktemp("drawings")
-    try:
-        with streamlit_page({"DIGITS_DATA_DIR": str(data_dir), "DIGITS_OPERATOR_TOKEN": TOKEN}, tmp_path_factory.mktemp("server") / "streamlit.log", START_TIMEOUT) as url:
-            yield url, data_dir
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+def server(streamlit_server):
+    """The page with an operator token configured: (url, drawings folder)."""
+    return streamlit_server({"DIGITS_OPERATOR_TOKEN": TOKEN})
 
 
 @pytest.fixture
-def session(browser, server):
+def session(new_session, server):
     """A function that opens a new browser session (its own context: its own visitor)."""
     url, _ = server
-    contexts = []
 
     def open_session():
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
+        page = new_session(url, {"width": 1280, "height": 1000}, TIMEOUT_MS)
         expect(page.locator("canvas.upper-canvas")).to_be_visible()
         return page
 
-    yield open_session
-    for context in contexts:
-        context.close()
+    return open_session
 
 
 def tab(page, name):

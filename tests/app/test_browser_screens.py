@@ -18,7 +18,6 @@ from bench.browser import (
     draw_stroke,
     element_at,
     settled_canvas,
-    streamlit_page,
     touch_stroke,
 )
 
@@ -36,15 +35,10 @@ pytestmark = pytest.mark.skipif(
 SCREENS = [(390, 844, True), (768, 1024, True), (1024, 768, False), (1280, 900, False), (1920, 1080, False)]
 
 
-
 @pytest.fixture(scope="module")
-def url(browser, tmp_path_factory):
-    env = {"DIGITS_DATA_DIR": str(tmp_path_factory.mktemp("drawings"))}
-    try:
-        with streamlit_page(env, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
+def url(streamlit_server):
+    url, _ = streamlit_server()
+    return url
 
 
 def open_page(browser, url, width: int, height: int, touch: bool):

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.recognizer import Recognizer
 from bench.heldout import draw
 
 FONTS = {
@@ -24,11 +23,6 @@ def _font(name):
     if not Path(path).is_file():
         pytest.skip(f"{name} not installed ({path}; `python -m bench.heldout` installs it)")
     return path
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
 
 
 @pytest.mark.parametrize("name", list(FONTS))

@@ -6,16 +6,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.numbers import EMPTY_NUMBER, NumberReading
-from app.recognizer import Recognizer
 from app.segment import components
 from app.strokes import digits_drawn, stroke_digits
 
 HEIGHT = 280
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
 
 
 @pytest.fixture(scope="module")

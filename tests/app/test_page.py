@@ -33,32 +33,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TINY_A = FIXTURES / "tiny_valid.onnx"  # model_version "tiny-1"
 TINY_B = FIXTURES / "tiny_valid_v2.onnx"  # model_version "tiny-2"
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Every test saves drawings into its own empty folder and uses the committed model."""
-    folder = tmp_path / "drawings"
-    monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
-    monkeypatch.delenv("DIGITS_MODEL", raising=False)
-    return folder
-
-
-OPERATOR_TOKEN = "operator-token-for-the-tests"
-
-
-@pytest.fixture
-def operator(monkeypatch):
-    """The operator's sign-in configured (a token), the page served with its download route
-    (app/main.py); run_page(operator=True) is signed in."""
-    monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
-    monkeypatch.setattr(zip_download, "LINKS", zip_download.Links())
-    zip_download.routes()
-    return OPERATOR_TOKEN
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
+pytestmark = pytest.mark.usefixtures("data_dir")  # each test: its own empty drawings folder, the committed model
 
 
 @pytest.fixture(scope="module")

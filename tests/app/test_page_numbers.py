@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from test_page import CANVAS, OPERATOR_TOKEN, canvas_of, results, run_page
+from test_page import CANVAS, canvas_of, results, run_page
 
 from app import actions, render_number
 from app.dataset import DrawingStore
@@ -20,24 +20,7 @@ from app.numbers import Digit, NumberReading
 from app.reading import Reading, Status
 from app.recognizer import Prediction, Recognizer
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Every test saves drawings into its own empty folder and uses the committed model."""
-    folder = tmp_path / "drawings"
-    monkeypatch.setenv("DIGITS_DATA_DIR", str(folder))
-    monkeypatch.delenv("DIGITS_MODEL", raising=False)
-    return folder
-
-
-@pytest.fixture
-def operator(monkeypatch):
-    monkeypatch.setenv("DIGITS_OPERATOR_TOKEN", OPERATOR_TOKEN)
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
+pytestmark = pytest.mark.usefixtures("data_dir")  # each test: its own empty drawings folder, the committed model
 
 
 @pytest.fixture(scope="module")

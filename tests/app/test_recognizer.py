@@ -13,12 +13,6 @@ from app.recognizer import EMPTY, ModelError, Prediction, Recognizer
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def recognizer():
-    """The committed model (whatever its version)."""
-    return Recognizer.load()
-
-
 def canvas(digit: np.ndarray, scale: int = 4) -> np.ndarray:
     """An MNIST digit enlarged and drawn dark on a light canvas, as a uint8 array."""
     return 255 - np.kron(digit, np.ones((scale, scale), dtype=np.uint8))

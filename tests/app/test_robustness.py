@@ -5,14 +5,8 @@ A sample of the conditions that `make bench` measures in full (bench/robustness.
 import numpy as np
 import pytest
 
-from app.recognizer import Recognizer
 from bench.conditions import CONDITIONS, NON_DIGITS
 from bench.robustness import markdown, pen_widths
-
-
-@pytest.fixture(scope="module")
-def recognizer():
-    return Recognizer.load()
 
 
 def test_mnist_fixture(recognizer, mnist_digits):
