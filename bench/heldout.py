@@ -83,6 +83,32 @@ def draw(path: str, char: str, rng: np.random.Generator) -> Image.Image | None:
     return redraw(canvas, width=float(rng.integers(PEN[0], PEN[1] + 1)), blur=0.7)
 
 
+def mnist_style_digits(packages=PACKAGES) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit of every held-out font file as MNIST has its digits: uint8 (N, 28, 28), white
+    on black, the glyph fitted into 20x20 and centred by its mass; and the labels (N,)."""
+    images, labels = [], []
+    for package in packages:
+        for path in font_files(package):
+            font = ImageFont.truetype(path, 96)
+            blank = bytes(font.getmask("\ue000", mode="L"))
+            for char in DIGITS:
+                mask = font.getmask(char, mode="L")
+                if not mask.size[0] or not mask.size[1] or bytes(mask) == blank:
+                    continue
+                ink = Image.frombytes("L", mask.size, bytes(mask))
+                ink = ink.crop(ink.getbbox())
+                scale = 20 / max(ink.size)
+                ink = np.asarray(ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))), Image.Resampling.LANCZOS), np.float64)
+                ys, xs = np.indices(ink.shape)
+                top, left = (int(round(14 - (c * ink).sum() / ink.sum())) for c in (ys, xs))
+                field = np.zeros((28, 28), np.uint8)
+                top, left = min(max(top, 0), 28 - ink.shape[0]), min(max(left, 0), 28 - ink.shape[1])
+                field[top : top + ink.shape[0], left : left + ink.shape[1]] = ink.clip(0, 255).astype(np.uint8)
+                images.append(field)
+                labels.append(int(char))
+    return np.stack(images), np.array(labels, np.uint8)
+
+
 def evaluate(recognizer: Recognizer, draws: int = 5, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     rows = {}

@@ -10,7 +10,8 @@ against `predict` on the same drawings, digits drawn in two strokes (kept whole?
 `read_number` takes on a 4-digit canvas. Targets: exact >= 98 % for 2-4 digits that do not touch,
 >= 95 % where they touch; single digits within 0.2 point of `predict`; two-stroke digits >= 99 %
 kept whole; p50 <= 5 ms. `--digits train` draws from MNIST's training digits instead: the
-set the segmentation's constants were tuned on, never the one they are measured on.
+set the segmentation's constants were tuned on, never the one they are measured on; `--digits
+fonts` from the held-out fonts' digits (`bench.heldout.mnist_style_digits`), redrawn the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench.writing import GAPS, multi_stroke_digit, write_number
 
 LENGTHS = range(1, 7)
 STYLES = list(CANVAS_STYLES)
+SOURCES = {"test": "MNIST test digits", "train": "MNIST training digits", "fonts": "held-out font digits"}
 
 
 def numbers(recognizer: Recognizer, x: np.ndarray, y: np.ndarray, n: int, seed: int = 0) -> dict:
@@ -94,7 +96,7 @@ def markdown(result: dict) -> str:
     s = result["singles"]
     lines += [
         "",
-        f"| single digits on the wide canvas ({s['n']} MNIST test digits) | right | split |",
+        f"| single digits on the wide canvas ({s['n']} {SOURCES[result['digits']]}) | right | split |",
         "|---|---:|---:|",
         f"| `predict` | {s['predict']:.2%} | |",
         f"| `read_number`, from pixels | {s['pixels']:.2%} | {s['pixels_split']:.2%} |",
@@ -121,11 +123,17 @@ def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m bench.numbers")
     p.add_argument("--n", type=int, default=300, help="numbers per length and gap")
     p.add_argument("--singles", type=int, default=2000, help="single digits on the wide canvas")
-    p.add_argument("--digits", choices=["test", "train"], default="test")
+    p.add_argument("--digits", choices=["test", "train", "fonts"], default="test")
     p.add_argument("--model", default=None)
     args = p.parse_args(argv)
-    mnist = load_mnist()
-    x, y = (mnist.x_test, mnist.y_test) if args.digits == "test" else (mnist.x_train, mnist.y_train)
+    if args.digits == "fonts":
+        from bench.heldout import install, mnist_style_digits
+
+        install()
+        x, y = mnist_style_digits()
+    else:
+        mnist = load_mnist()
+        x, y = (mnist.x_test, mnist.y_test) if args.digits == "test" else (mnist.x_train, mnist.y_train)
     recognizer = Recognizer.load(args.model)
     started = time.time()
     result = {

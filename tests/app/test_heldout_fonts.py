@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.heldout import draw
+from bench.heldout import draw, mnist_style_digits
 
 FONTS = {
     "Liberation Sans": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
@@ -47,3 +47,19 @@ def test_drawn_digits_are_read(recognizer, name):
                 wrong.append((digit, r.digit, r.status))
     assert len(wrong) <= 1, wrong
     assert not [w for w in wrong if w[2] == "ok"], wrong
+
+
+def test_held_out_digits_drawn_as_mnist_has_its_digits(recognizer):
+    """The numbers benchmark's font digits (`bench.numbers --digits fonts`): 28x28, white on
+    black, fitted into 20x20 and centred by mass as MNIST's are, so that `write_number` can
+    redraw them like MNIST digits; the model reads them."""
+    _font("Liberation Sans")
+    x, y = mnist_style_digits(["fonts-liberation"])
+    assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and sorted(set(y.tolist())) == list(range(10))
+    rows, cols = np.nonzero(x[0] > 0)
+    assert max(rows.max() - rows.min(), cols.max() - cols.min()) + 1 == 20
+    mass = x[0].astype(float)
+    centre = [(np.indices(mass.shape)[a] * mass).sum() / mass.sum() for a in (0, 1)]
+    assert all(abs(c - 14) <= 1 for c in centre)
+    read = recognizer.predict_batch(list(x))
+    assert np.mean([r.digit == label for r, label in zip(read, y)]) >= 0.9
