@@ -121,8 +121,10 @@ def _best_joins(
 ) -> list[tuple[Group, np.ndarray, np.ndarray]]:
     """Neighbouring groups that read better as one digit (the halves of a 0 drawn in two
     strokes, a broken stroke) joined: [(segment, probabilities, model input)], left to right.
-    Every run of up to `most` close neighbours (together at most `widest` line heights wide) is
-    read, in one model call, each join costing `join_cost`, and the best reading of the row wins."""
+    Every run of up to `most` close neighbours (together at most `widest` line heights wide) may
+    be read as one digit, each join costing `join_cost`, and the best reading of the row wins.
+    The groups are read first, in one model call; then, in another, the joins that could beat
+    their groups read apart."""
     runs = {}
     for i in range(len(groups)):
         for j in range(i + 1, min(len(groups), i + most) + 1):
@@ -133,16 +135,29 @@ def _best_joins(
             segment = join(groups[i:j])
             if j > i + 1 and widest is not None and segment.width > widest * line:
                 break
-            x = centre_digit(segment.pixels)
-            if x is not None:
-                runs[(i, j)] = (segment, x)
-    if not runs:
+            runs[(i, j)] = segment
+    inputs, probabilities, scores = {}, {}, {}
+
+    def read(keys: list) -> None:
+        found = {k: x for k in keys if (x := centre_digit(runs[k].pixels)) is not None}
+        if found:
+            inputs.update(found)
+            probabilities.update(zip(found, recognizer.probabilities(np.stack(list(found.values())))))
+            scores.update({k: _score(probabilities[k], runs[k].width, line, runs[k].height) + join_cost * (k[1] - k[0] - 1) for k in found})
+
+    read([k for k in runs if k[1] == k[0] + 1])
+    # A join scores at most DIGIT_COST plus its join costs (the model sure, no penalty): one
+    # that cannot beat its groups read apart is not read at all.
+    read([k for k in runs if k[1] > k[0] + 1 and DIGIT_COST + join_cost * (k[1] - k[0] - 1) >= _apart(scores, *k)])
+    if not scores:
         return []
-    keys = list(runs)
-    probabilities = dict(zip(keys, recognizer.probabilities(np.stack([runs[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], runs[k][0].width, line, runs[k][0].height) + join_cost * (k[1] - k[0] - 1) for k in keys}
     chosen = _best_path(len(groups), scores, skip=True)
-    return [(runs[k][0], probabilities[k], runs[k][1]) for k in chosen]
+    return [(runs[k], probabilities[k], inputs[k]) for k in chosen]
+
+
+def _apart(scores: dict[tuple[int, int], float], i: int, j: int) -> float:
+    """The score of groups i..j-1 read one by one (-inf if one of them has no reading)."""
+    return sum(scores.get((k, k + 1), -math.inf) for k in range(i, j))
 
 
 def _best_path(n: int, scores: dict[tuple[int, int], float], skip: bool = False) -> list[tuple[int, int]]:
