@@ -22,8 +22,9 @@ import time
 import numpy as np
 from PIL import Image, ImageFont
 
+from app.preprocess import to_model_input
 from app.recognizer import Recognizer
-from train.glyphs import DIGITS, NOT_DIGITS
+from train.glyphs import DIGITS, NOT_DIGITS, glyph, load_font
 from train.strokes import redraw
 
 PACKAGES = {
@@ -85,27 +86,16 @@ def draw(path: str, char: str, rng: np.random.Generator) -> Image.Image | None:
 
 def mnist_style_digits(packages=PACKAGES) -> tuple[np.ndarray, np.ndarray]:
     """Every digit of every held-out font file as MNIST has its digits: uint8 (N, 28, 28), white
-    on black, the glyph fitted into 20x20 and centred by its mass; and the labels (N,)."""
+    on black, through the app's own `to_model_input` (fitted into 20x20, centred by mass); and
+    the labels (N,). Glyphs a font lacks are left out (`train.glyphs.glyph`)."""
     images, labels = [], []
     for package in packages:
         for path in font_files(package):
-            font = ImageFont.truetype(path, 96)
-            blank = bytes(font.getmask("\ue000", mode="L"))
+            font = load_font(path)
             for char in DIGITS:
-                mask = font.getmask(char, mode="L")
-                if not mask.size[0] or not mask.size[1] or bytes(mask) == blank:
-                    continue
-                ink = Image.frombytes("L", mask.size, bytes(mask))
-                ink = ink.crop(ink.getbbox())
-                scale = 20 / max(ink.size)
-                ink = np.asarray(ink.resize((max(1, round(ink.width * scale)), max(1, round(ink.height * scale))), Image.Resampling.LANCZOS), np.float64)
-                ys, xs = np.indices(ink.shape)
-                top, left = (int(round(14 - (c * ink).sum() / ink.sum())) for c in (ys, xs))
-                field = np.zeros((28, 28), np.uint8)
-                top, left = min(max(top, 0), 28 - ink.shape[0]), min(max(left, 0), 28 - ink.shape[1])
-                field[top : top + ink.shape[0], left : left + ink.shape[1]] = ink.clip(0, 255).astype(np.uint8)
-                images.append(field)
-                labels.append(int(char))
+                if (image := glyph(font, char)) is not None and (x := to_model_input(image)) is not None:
+                    images.append(np.clip(np.rint(x * 255), 0, 255).astype(np.uint8))
+                    labels.append(int(char))
     return np.stack(images), np.array(labels, np.uint8)
 
 
