@@ -81,13 +81,21 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation =
     if rng.random() < aug.elastic_share:
         warped = elastic(warped, rng, size / 28, aug)
     if aug.pen_share <= stroke < aug.thicker_below:  # a thicker pen, up to a finger on a phone
-        warped = warped.filter(ImageFilter.MaxFilter(rng.choice(aug.thicker_filters)))
+        warped = thicker(warped, int(rng.choice(aug.thicker_filters)))
     elif aug.thicker_below <= stroke < aug.thinner_below:
         thinner = warped.filter(ImageFilter.MinFilter(3))  # thinner pen, unless it erases the digit
         if np.asarray(thinner).sum() > aug.thinner_keeps * np.asarray(warped).sum():
             warped = thinner
     out = to_model_input(warped)
     return _to_uint8(out) if out is not None else normalise(digit[None])[0]
+
+
+def thicker(image: Image.Image, size: int) -> Image.Image:
+    """`image` under a size x size maximum filter, as (size - 1) / 2 passes of a 3x3 one: the
+    same picture in a fraction of the time."""
+    for _ in range(size // 2):
+        image = image.filter(ImageFilter.MaxFilter(3))
+    return image
 
 
 def affine(big: Image.Image, rng: np.random.Generator, aug: Augmentation = AUGMENTATION) -> Image.Image:

@@ -42,10 +42,10 @@ class TrainConfig:
     augmentation: Augmentation = field(default_factory=lambda: AUGMENTATION)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0:
+        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0 or self.members < 1:
             raise ValueError(
-                f"epochs and batch size must be positive and copies zero or more, "
-                f"got epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}"
+                f"epochs, batch size and members must be positive and copies zero or more, got "
+                f"epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}"
             )
 
     def as_dict(self) -> dict:

@@ -80,28 +80,3 @@ def letterform_share(form: np.ndarray, y: np.ndarray) -> dict[str, float]:
     from train.letterforms import FORMS, LABELS
 
     return {name: float(np.mean(form[y == LABELS[name]] == name)) for name in FORMS}
-
-
-def font_report(model, fonts) -> dict:
-    """How the model reads the validation fonts' digits and letters (families never trained on),
-    with the app's thresholds."""
-    from app.recognizer import CONFIDENCE_THRESHOLD, MARGIN_THRESHOLD
-
-    def sure(p):
-        top2 = np.sort(p, axis=1)[:, -2:]
-        return (top2[:, 1] >= CONFIDENCE_THRESHOLD) & (top2[:, 1] - top2[:, 0] >= MARGIN_THRESHOLD)
-
-    p = model.predict(fonts.val_x[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
-    q = model.predict(fonts.val_letters[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
-    right = p.argmax(axis=1) == fonts.val_y
-    return {
-        "families": fonts.families,
-        "validation_families": fonts.val_families,
-        "digit_drawings": int(len(fonts.y)),
-        "letter_drawings": int(len(fonts.letters)),
-        "letterform_share": letterform_share(fonts.form, fonts.y),
-        "validation_digit_accuracy": float(right.mean()),
-        "validation_wrong_and_sure": float((~right & sure(p)).mean()),
-        "validation_letters_not_sure": float((~sure(q)).mean()),
-        "cache_key": fonts.key,
-    }

@@ -17,12 +17,12 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFont
 
 from app.preprocess import to_model_input
 from train import letterforms
 from train.augment import _run, _to_uint8, affine, elastic
-from train.strokes import INK_LEVEL, skeleton
+from train.strokes import INK_LEVEL, skeleton, trace
 
 DIGITS = "0123456789"
 # Letters and signs a person would not read as a digit. Left out as lookalikes: O o Q D (0),
@@ -89,19 +89,9 @@ def drawn(image: Image.Image, rng: np.random.Generator, pen: bool | None = None,
         height = max(box[2] - box[0], box[3] - box[1])
         ratio = math.exp(rng.uniform(math.log(PEN_RATIO[0]), math.log(PEN_RATIO[1])))
         core = skeleton(np.asarray(image) > INK_LEVEL) if core is None else core
-        image = _trace(core, image.size, width=ratio * height, blur=rng.uniform(0.5, 1.2))
+        image = trace(core, image.size, width=ratio * height, blur=rng.uniform(0.5, 1.2))
     warped = elastic(affine(image, rng), rng, scale=image.width / 28)
     return _to_uint8(to_model_input(warped))
-
-
-def _trace(core: np.ndarray, size, width: float, blur: float) -> Image.Image:
-    """A skeleton traced with a round pen, as train.strokes.redraw does."""
-    out = Image.new("L", size)
-    pen = ImageDraw.Draw(out)
-    r = max(width, 1.0) / 2
-    for y, x in zip(*np.nonzero(core)):
-        pen.ellipse([x - r + 0.5, y - r + 0.5, x + r - 0.5, y + r - 0.5], fill=255)
-    return out.filter(ImageFilter.GaussianBlur(blur)) if blur > 0 else out
 
 
 def form_strokes(n: int, seed: int) -> tuple[list, list[int], list[str]]:

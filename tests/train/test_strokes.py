@@ -63,3 +63,36 @@ def test_redrawn_strokes_have_the_pen_width(width):
 
 def test_redrawing_nothing_gives_nothing():
     assert np.asarray(redraw(Image.new("L", (50, 50)), 10)).max() == 0
+
+
+def _zhang_suen(mask: np.ndarray) -> np.ndarray:
+    """Zhang & Suen's thinning, written out rule by rule over the whole picture: the reference."""
+    img = np.pad(mask.astype(np.uint8), 1)
+    while True:
+        removed = False
+        for step in (0, 1):
+            centre = img[1:-1, 1:-1]
+            n = [img[:-2, 1:-1], img[:-2, 2:], img[1:-1, 2:], img[2:, 2:], img[2:, 1:-1], img[2:, :-2], img[1:-1, :-2], img[:-2, :-2]]
+            count = sum(p.astype(np.int16) for p in n)
+            crossings = sum(((n[i] == 0) & (n[(i + 1) % 8] == 1)).astype(np.int16) for i in range(8))
+            if step == 0:
+                side = (n[0] & n[2] & n[4]) | (n[2] & n[4] & n[6])
+            else:
+                side = (n[0] & n[2] & n[6]) | (n[0] & n[4] & n[6])
+            remove = (centre == 1) & (count >= 2) & (count <= 6) & (crossings == 1) & (side == 0)
+            if remove.any():
+                centre[remove] = 0
+                removed = True
+        if not removed:
+            return img[1:-1, 1:-1].astype(bool)
+
+
+def test_the_skeleton_is_the_one_zhang_and_suens_rules_give(mnist):
+    x = mnist.x_train[:40]
+    for digit in x:
+        for side in (56, 112):
+            mask = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BICUBIC)) > 100
+            assert np.array_equal(skeleton(mask), _zhang_suen(mask))
+    edge = np.zeros((20, 20), bool)
+    edge[:, :6] = True  # ink on the picture's border
+    assert np.array_equal(skeleton(edge), _zhang_suen(edge))

@@ -78,6 +78,13 @@ def test_arguments_make_the_config(argv, epochs, copies):
     assert (config.epochs, config.copies, config.quick) == (epochs, copies, "--quick" in argv)
 
 
+def test_the_number_of_members_is_an_argument():
+    assert parse_args([]).config.members == TrainConfig.members
+    assert parse_args(["--members", "4"]).config.members == 4
+
+
 def test_config_refuses_impossible_runs():
     with pytest.raises(ValueError, match="epochs=0"):
         TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="members=0"):
+        TrainConfig(members=0)

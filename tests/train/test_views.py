@@ -16,6 +16,12 @@ def test_the_closure_holds_every_project_module_the_augmentation_reads():
     assert "train/train.py" not in files and "app/main.py" not in files
 
 
+def test_the_font_drawings_do_not_depend_on_how_numbers_are_read():
+    files = {str(p.relative_to(PROJECT_ROOT)) for p in source_closure("train.font_data")}
+    assert {"train/glyphs.py", "train/letterforms.py", "train/fonts.py", "app/preprocess.py"} <= files
+    assert not files & {"app/numbers.py", "app/segment.py", "app/strokes.py", "app/recognizer.py"}
+
+
 def test_the_key_changes_with_the_augmentation_settings():
     plain = code_key("train.augment", "data", 1, asdict_of(AUGMENTATION))
     assert plain == code_key("train.augment", "data", 1, asdict_of(AUGMENTATION))
