@@ -168,6 +168,32 @@ def _photo_ink(gray: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], (int(cols[0]), int(rows[0]))
 
 
+def block_any(mask: np.ndarray, f: int) -> np.ndarray:
+    """A boolean mask shrunk f times: a cell is set when any pixel of its f x f block is (the
+    picture padded with blanks to whole blocks)."""
+    if f == 1:
+        return mask
+    h, w = mask.shape
+    padded = np.pad(mask, ((0, -h % f), (0, -w % f)))
+    out = padded[::f, ::f].copy()
+    for dy in range(f):
+        for dx in range(f):
+            out |= padded[dy::f, dx::f]  # f * f strided views: far faster than a reduction over a 4-D reshape
+    return out
+
+
+def block_mean(mask: np.ndarray, f: int) -> np.ndarray:
+    """A boolean mask shrunk f times: each cell the share of its f x f block that is set
+    (float32; the picture padded with blanks to whole blocks)."""
+    h, w = mask.shape
+    padded = np.pad(mask, ((0, -h % f), (0, -w % f)))
+    total = np.zeros((padded.shape[0] // f, padded.shape[1] // f), np.int32)
+    for dy in range(f):
+        for dx in range(f):
+            total += padded[dy::f, dx::f]
+    return (total / (f * f)).astype(np.float32)
+
+
 def _marks(mask: np.ndarray) -> np.ndarray | None:
     """Where the marks of a photo are: the cells around the 8-connected groups of `mask` whose
     bounding box is at least KEEP_MARK of the longest's (dust and specks left out); None when even the longest is under
@@ -175,10 +201,7 @@ def _marks(mask: np.ndarray) -> np.ndarray | None:
     marked when any pixel in it is)."""
     h, w = mask.shape
     cell = max(1, -(-max(h, w) // MARK_GRID))
-    if cell > 1:
-        padded = np.zeros((-(-h // cell) * cell, -(-w // cell) * cell), bool)
-        padded[:h, :w] = mask
-        mask = padded.reshape(padded.shape[0] // cell, cell, padded.shape[1] // cell, cell).any(axis=(1, 3))
+    mask = block_any(mask, cell)
     if not mask.any():
         return None
     # Each marked cell takes the smallest index in its group: spread to neighbours, then jump

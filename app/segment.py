@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.preprocess import Ink
+from app.preprocess import Ink, block_any, block_mean
 
 SOLID = 0.35  # ink above this is part of a stroke when pieces are found
 SEG_ROWS = 128  # pieces of ink are found at a size this many rows high at most
@@ -50,8 +50,7 @@ def ink_groups(ink: Ink) -> list[Group]:
     solid = ink.pixels > SOLID
     h, w = solid.shape
     f = max(1, math.ceil(h / SEG_ROWS))
-    padded = np.pad(solid, ((0, -h % f), (0, -w % f)))
-    small = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).any(axis=(1, 3))
+    small = block_any(solid, f)
     labels, count = components(small)
     if count <= 1:
         return [whole(ink)]
@@ -72,8 +71,7 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
     column per row and no further than `least` from its minimum; left to right."""
     full_h, full_w = pixels.shape
     f = max(1, math.ceil(full_h / SEG_ROWS))  # found at a reduced size, drawn back at full size
-    padded = np.pad(pixels > SOLID, ((0, -full_h % f), (0, -full_w % f)))
-    solid = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f).mean(axis=(1, 3)).astype(np.float32)
+    solid = block_mean(pixels > SOLID, f)
     least = max(1, least // f)
     h, w = solid.shape
     if w < 2 * least + 1:

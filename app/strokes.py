@@ -45,8 +45,8 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
         nib = int(math.ceil(width)) + 4  # a little wider: the anti-aliased edge is ink too
         points = [tuple(p) for p in _sparse(xy, nib / 2).tolist()]
         if len(points) > 1:
-            draw.line(points, fill=255, width=nib, joint="curve")
-        for x, y in (points[0], points[-1]):
+            draw.line(points, fill=255, width=nib)
+        for x, y in points:  # round ends and joints, as the pen's
             draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
     masks = np.stack([np.asarray(p) > 0 for p in painted])
     solid = ink.pixels > SOLID

@@ -6,8 +6,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.numbers import EMPTY_NUMBER, NumberReading
+from app.preprocess import find_ink
 from app.segment import components
-from app.strokes import digits_drawn, stroke_digits
+from app.strokes import digits_drawn, stroke_digits, stroke_masks
+from bench.writing import fabric_path
 
 HEIGHT = 280
 
@@ -312,3 +314,23 @@ def test_the_page_reads_strokes_drawn_as_digits_as_a_number(recognizer):
 
     ink, strokes = drawn(TOUCHING["100"])
     assert read_picture(recognizer, style(ink, "light"), {"objects": strokes}).number == "100"
+
+
+def test_a_strokes_mask_is_its_pen_path_with_round_ends_and_corners():
+    points = np.array([(60.0, 40.0), (110.0, 200.0), (160.0, 40.0)])  # a V: a sharp corner at the bottom
+    pen = 24
+    canvas = Image.new("L", (240, 260))
+    draw = ImageDraw.Draw(canvas)
+    draw.line([tuple(p) for p in points], fill=255, width=pen, joint="curve")
+    for x, y in points:
+        draw.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill=255)
+    ink = find_ink(canvas)
+    masks = stroke_masks(ink, [fabric_path(points, pen)])
+    assert masks is not None and masks.shape[0] == 1
+    assert masks[0][ink.pixels > 0.35].all()  # every bit of the stroke, the corner's outside too
+    yy, xx = np.mgrid[: ink.pixels.shape[0], : ink.pixels.shape[1]]
+    px, py = xx * ink.scale + ink.left, yy * ink.scale + ink.top  # the mask in canvas pixels
+    t = np.linspace(0, 1, 200)[:, None]
+    path = np.concatenate([a + t * (b - a) for a, b in zip(points, points[1:])])
+    near = np.min(np.hypot(px[..., None] - path[:, 0], py[..., None] - path[:, 1]), axis=-1)
+    assert near[masks[0]].max() <= pen / 2 + 4  # and no further than the pen's edge and a margin

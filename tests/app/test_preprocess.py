@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
 from app.images import shrunk
-from app.preprocess import to_model_input
+from app.preprocess import block_any, block_mean, to_model_input
 
 
 def on_canvas(digit, size=280, scale=10.0, at=None, thicken=0):
@@ -216,3 +216,12 @@ def test_faint_digit_photo_looks_as_in_ink(photos, mnist_digits, contrast):
         for seed in range(12)
     ]
     assert np.median(scores) > 0.8, f"median correlation with the inked digit {np.median(scores):.3f}"
+
+
+@pytest.mark.parametrize("f", [1, 2, 3, 5])
+def test_a_mask_shrunk_by_blocks(f):
+    mask = np.random.default_rng(f).random((37, 52)) < 0.2
+    padded = np.pad(mask, ((0, -37 % f), (0, -52 % f)))
+    blocks = padded.reshape(padded.shape[0] // f, f, padded.shape[1] // f, f)
+    assert np.array_equal(block_any(mask, f), blocks.any(axis=(1, 3)))
+    assert np.array_equal(block_mean(mask, f), blocks.mean(axis=(1, 3)).astype(np.float32))
