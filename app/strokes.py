@@ -1,6 +1,6 @@
 """Where the canvas's strokes say each digit is, so that digits whose strokes touch can be told apart.
 
-    >>> masks = stroke_masks(ink, json_data["objects"])   # one mask of the ink per digit, or None
+    >>> masks = stroke_masks(ink, json_data["objects"])   # StrokeMasks: where each digit is, or None
     >>> parts(group, masks)                               # a group of touching digits, divided
 
 The canvas (streamlit-drawable-canvas, fabric.js) reports each stroke as a path object:
@@ -25,11 +25,41 @@ from app.segment import SOLID, Group
 STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
 
 
-def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
-    """Where the canvas's strokes say each digit is: one boolean mask of the ink crop per digit
-    (k, h, w), from the strokes (fabric.js objects, as the canvas's `json_data["objects"]` has
-    them) grouped by the order and the columns they were drawn in (`stroke_digits`); masks overlap where strokes
-    cross. None when there are no usable strokes or they do not match the picture."""
+class StrokeMasks:
+    """Where the canvas's strokes say each digit is, in the ink crop's pixels: `len()` digits,
+    each with the box its strokes cover (`boxes`, x0, y0, x1, y1); `masks()` paints one boolean
+    mask of the crop per digit (k, h, w), on first use only (masks overlap where strokes cross)."""
+
+    def __init__(self, shape: tuple[int, int], local: list[tuple[np.ndarray, float]], owner: list[int]) -> None:
+        self.shape, self.local, self.owner = shape, local, owner
+        self.boxes = []
+        for k in range(max(owner) + 1):
+            mine = [_box(xy, _nib(width) + 2) for (xy, width), o in zip(local, owner) if o == k]  # a pixel to spare
+            self.boxes.append(tuple(f(b[i] for b in mine) for i, f in enumerate((min, min, max, max))))
+        self._masks: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def over(self, box: tuple[int, int, int, int]) -> list[int]:
+        """The digits whose strokes' boxes meet `box` (x0, y0, x1, y1, in the crop's pixels)."""
+        return [k for k, b in enumerate(self.boxes) if b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]]
+
+    def masks(self) -> np.ndarray:
+        if self._masks is None:
+            h, w = self.shape
+            painted = [Image.new("L", (w, h)) for _ in self.boxes]
+            for (xy, width), k in zip(self.local, self.owner):
+                _paint(ImageDraw.Draw(painted[k]), xy, _nib(width), joints=True)
+            self._masks = np.stack([np.asarray(p) > 0 for p in painted])
+        return self._masks
+
+
+def stroke_masks(ink: Ink, strokes) -> StrokeMasks | None:
+    """Where the canvas's strokes (fabric.js objects, as the canvas's `json_data["objects"]` has
+    them) say each digit is, the strokes grouped by the order and the columns they were drawn in
+    (`stroke_digits`). None when there are no usable strokes or they do not match the picture
+    (they cover less than STROKE_COVERAGE of its ink)."""
     paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
     if not paths or len(paths) > 250:
         return None
@@ -37,22 +67,29 @@ def stroke_masks(ink: Ink, strokes) -> np.ndarray | None:
     for points, width in paths:
         xy = (points - (ink.left, ink.top)) / ink.scale
         local.append((xy, max(1.0, width / ink.scale)))
-    owner = stroke_digits([_box(xy, w) for xy, w in local])
     h, w = ink.pixels.shape
-    painted = [Image.new("L", (w, h)) for _ in range(max(owner) + 1)]
-    for (xy, width), group in zip(local, owner):
-        draw = ImageDraw.Draw(painted[group])
-        nib = int(math.ceil(width)) + 4  # a little wider: the anti-aliased edge is ink too
-        points = [tuple(p) for p in _sparse(xy, nib / 2).tolist()]
-        if len(points) > 1:
-            draw.line(points, fill=255, width=nib)
-        for x, y in points:  # round ends and joints, as the pen's
-            draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
-    masks = np.stack([np.asarray(p) > 0 for p in painted])
+    covered = Image.new("L", (w, h))
+    draw = ImageDraw.Draw(covered)
+    for xy, width in local:  # every stroke in one picture, with plain joints: enough to compare
+        _paint(draw, xy, _nib(width), joints=False)
     solid = ink.pixels > SOLID
-    if np.count_nonzero(masks.any(axis=0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
+    if np.count_nonzero((np.asarray(covered) > 0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
         return None
-    return masks
+    return StrokeMasks((h, w), local, stroke_digits([_box(xy, width) for xy, width in local]))
+
+
+def _nib(width: float) -> int:
+    return int(math.ceil(width)) + 4  # a little wider than the pen: the anti-aliased edge is ink too
+
+
+def _paint(draw: ImageDraw.ImageDraw, xy: np.ndarray, nib: int, joints: bool) -> None:
+    """One stroke drawn with a round pen `nib` pixels wide: a line through its points (about
+    half a nib apart), a disc at each end and, with `joints`, at every point (round joints)."""
+    points = [tuple(p) for p in _sparse(xy, nib / 2).tolist()]
+    if len(points) > 1:
+        draw.line(points, fill=255, width=nib)
+    for x, y in points if joints else (points[0], points[-1]):
+        draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
 
 
 def digits_drawn(strokes) -> int:
@@ -86,12 +123,15 @@ def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
     return [order[k] for k in owner]
 
 
-def parts(group: Group, masks: np.ndarray) -> list[Group]:
-    """The group's ink under each of the `masks` (from `stroke_masks`) that holds a share of
-    it, left to right; [] when the masks see one digit in it, or leave much of it uncovered."""
+def parts(group: Group, masks: StrokeMasks) -> list[Group]:
+    """The group's ink under each of the digits' `masks` (from `stroke_masks`) that holds a
+    share of it, left to right; [] when the masks see one digit in it, or leave much of it
+    uncovered. The masks are painted only for a group that two digits' strokes reach."""
+    if len(masks.over(group.box)) < 2:
+        return []
     x0, y0, x1, y1 = group.box
     inked = group.pixels > 0
-    mine = masks[:, y0:y1, x0:x1] & inked
+    mine = masks.masks()[:, y0:y1, x0:x1] & inked
     total = float(group.pixels.sum())
     found = [k for k in range(len(masks)) if float(group.pixels[mine[k]].sum()) >= 0.05 * total]
     if len(found) < 2 or float(group.pixels[inked & ~mine.any(axis=0)].sum()) > 0.2 * total:

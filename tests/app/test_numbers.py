@@ -325,8 +325,9 @@ def test_a_strokes_mask_is_its_pen_path_with_round_ends_and_corners():
     for x, y in points:
         draw.ellipse([x - pen / 2, y - pen / 2, x + pen / 2, y + pen / 2], fill=255)
     ink = find_ink(canvas)
-    masks = stroke_masks(ink, [fabric_path(points, pen)])
-    assert masks is not None and masks.shape[0] == 1
+    found = stroke_masks(ink, [fabric_path(points, pen)])
+    assert found is not None and len(found) == 1
+    masks = found.masks()
     assert masks[0][ink.pixels > 0.35].all()  # every bit of the stroke, the corner's outside too
     yy, xx = np.mgrid[: ink.pixels.shape[0], : ink.pixels.shape[1]]
     px, py = xx * ink.scale + ink.left, yy * ink.scale + ink.top  # the mask in canvas pixels
