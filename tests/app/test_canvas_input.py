@@ -114,19 +114,10 @@ def test_damaged_pixels_after_a_sound_header_refused():
 BOMB = """
 import sys
 sys.path.insert(0, {root!r})
-import base64, struct, zlib
 from app.canvas_input import CanvasInputError, decode_canvas
+from tests.support.bomb import bomb_url
 
-def chunk(kind, body):
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-# A real 10000x9990 RGBA PNG of 0.4 MB: every row zeros (what the attack sent).
-w, h = 10000, 9990
-packer = zlib.compressobj(9)
-row = b"\\0" * (w * 4 + 1)
-data = b"".join(packer.compress(row) for _ in range(h)) + packer.flush()
-png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-url = "data:image/png;base64," + base64.b64encode(png).decode()
+url = bomb_url()  # 10000x9990 RGBA, every row zeros (what the attack sent)
 
 def status(field):
     return int(open("/proc/self/status").read().split(field + ":")[1].split()[0]) // 1024
@@ -136,7 +127,7 @@ try:
     decode_canvas(url, 280, 280)
     print("decoded")
 except CanvasInputError as exc:
-    print("refused", status("VmHWM") - before, len(png))
+    print("refused", status("VmHWM") - before, len(url))
 """
 
 

@@ -20,6 +20,7 @@ from app.contract import SAVE_INTERVAL_ENV
 from bench import load, replica, visitor
 from bench.browser import free_port
 from bench.drawing import mnist_drawings
+from tests.support.bomb import bomb_url
 
 PROJECT_ROOT = replica.PROJECT_ROOT
 
@@ -103,24 +104,6 @@ def _peak_mib(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-def _bomb_url(width: int = 10000, height: int = 9990) -> str:
-    """The attack's canvas picture: a real width x height RGBA PNG of zeros, 0.4 MB as sent and
-    1.5 GB once decoded."""
-    import base64
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    packer = zlib.compressobj(9)
-    row = b"\0" * (width * 4 + 1)
-    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def test_a_tampered_canvas_is_refused_by_the_running_server_with_flat_memory(server, drawings):
     """The attack on a running server: a canvas report whose picture is a 10000x9990 PNG. The
     page says the drawing could not be read, shows no error, keeps answering the next stroke,
@@ -129,7 +112,7 @@ def test_a_tampered_canvas_is_refused_by_the_running_server_with_flat_memory(ser
 
     app_server, _ = server
     stroke = json.loads(drawings[0].reports[0])
-    tampered = json.dumps({"drawing": {"raw": stroke["drawing"]["raw"], "data": _bomb_url()}}, separators=(",", ":"))
+    tampered = json.dumps({"drawing": {"raw": stroke["drawing"]["raw"], "data": bomb_url()}}, separators=(",", ":"))
 
     async def attack():
         tab = Tab(app_server.url)
