@@ -335,3 +335,18 @@ def test_a_strokes_mask_is_its_pen_path_with_round_ends_and_corners():
     path = np.concatenate([a + t * (b - a) for a, b in zip(points, points[1:])])
     near = np.min(np.hypot(px[..., None] - path[:, 0], py[..., None] - path[:, 1]), axis=-1)
     assert near[masks[0]].max() <= pen / 2 + 4  # and no further than the pen's edge and a margin
+
+
+def test_strokes_masks_are_painted_only_where_two_digits_strokes_meet():
+    from app.segment import ink_groups
+    from app.strokes import parts
+
+    apart, strokes = drawn([ring(120, 140), ring(320, 140)])  # two rings, well apart
+    found = stroke_masks(find_ink(apart), strokes)
+    assert len(found) == 2
+    assert all(parts(g, found) == [] for g in ink_groups(find_ink(apart))) and found._masks is None
+    touching, strokes = drawn(TOUCHING["00"])
+    ink = find_ink(touching)
+    found = stroke_masks(ink, strokes)
+    (group,) = ink_groups(ink)
+    assert len(parts(group, found)) == 2 and found._masks is not None
