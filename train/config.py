@@ -26,6 +26,8 @@ class TrainConfig:
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
     junk_share: float = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
     junk_pool: int = 20000  # of them made once per run
+    pair_share: float = 0.04  # two touching training digits (train/pairs.py), taught as the not-digits
+    pair_pool: int = 20000  # of them made once per run
     fonts: bool = True  # digits, letters and signs drawn from the pinned fonts (train/font_data.py)
     font_share: float = 0.15  # font digits and letterforms, as a share of each epoch
     letter_share: float = 0.05  # font letters and signs, taught as "all ten equally likely"

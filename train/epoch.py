@@ -19,7 +19,7 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
     """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
     of its views picked at random and shifted a little; users' drawings oversampled to
     `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
-    `junk_share` of not-digits, labelled 0.1 for every class; with fonts, `font_share` of font
+    `junk_share` of not-digits and `pair_share` of touching pairs, labelled 0.1 for every class; with fonts, `font_share` of font
     digits and `letter_share` of font letters and signs (labelled as the not-digits)."""
     views, y_train, n = data.views, data.y_train, len(data.y_train)
     x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
@@ -32,6 +32,8 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
         x, y = np.concatenate([x, _jitter(fonts.x[idx], rng, config.shift)]), np.concatenate([y, fonts.y[idx]])
     targets = TARGETS[y]
     others = [data.junk[rng.integers(0, len(data.junk), size=int(config.junk_share * n))]] if len(data.junk) else []
+    if len(data.pairs):  # two touching digits: not one digit
+        others.append(data.pairs[rng.integers(0, len(data.pairs), size=int(config.pair_share * n))])
     if fonts is not None and len(fonts.letters):  # letters and signs: not a digit either
         others.append(fonts.letters[rng.integers(0, len(fonts.letters), size=int(config.letter_share * n))])
     if others:

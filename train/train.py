@@ -19,7 +19,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from train.data import DEFAULT_CACHE, DataError, load_mnist
 from train.drawings import users_drawings
 from train.epoch import epoch_examples
 from train.font_data import FontPools, font_pools, letterform_share
+from train.pairs import touching_pairs
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
@@ -99,6 +100,7 @@ class Data:
     extra_test: tuple | None
     data_sha256: str
     fonts: FontPools | None = None  # digits and not-digits drawn from fonts (train/font_data.py)
+    pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 28, 28), np.uint8))  # two touching digits
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -143,9 +145,10 @@ def prepare(config: TrainConfig, data_dir: Path | None, cache_dir: Path, extra_d
     print(f"normalising {len(x_train)} digits and making {config.copies} augmented copies of each...", flush=True)
     views = cached_views(x_train, config, mnist.source_sha256, cache_dir)
     junk = not_digits(x_train, config.quick_junk if config.quick else config.junk_pool, config.seed)
+    pairs = touching_pairs(views, y_train, config.quick_junk if config.quick else config.pair_pool, config.seed)
     fonts = font_pools(cache_dir, config.seed, config.quick) if config.fonts else None
     extra_train, extra_test = users_drawings(extra_data, config.seed, config.extra_holdout)
-    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256, fonts)
+    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256, fonts, pairs)
 
 
 def build(config: TrainConfig, output: Path):
@@ -173,6 +176,7 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     members = len(trainer.outputs)
     extra = config.extra_share if data.extra_train else 0
     extra += (config.font_share + config.letter_share) if data.fonts else 0
+    extra += config.pair_share if len(data.pairs) else 0
     steps_per_epoch = int(np.ceil(len(data.y_train) * (1 + config.junk_share + extra) / config.batch_size))
     total = steps_per_epoch * config.epochs
     lr = config.learning_rate * (config.fine_tune_lr_factor if config.fine_tune else 1.0)
