@@ -173,25 +173,29 @@ def block_any(mask: np.ndarray, f: int) -> np.ndarray:
     picture padded with blanks to whole blocks)."""
     if f == 1:
         return mask
-    h, w = mask.shape
-    padded = np.pad(mask, ((0, -h % f), (0, -w % f)))
-    out = padded[::f, ::f].copy()
-    for dy in range(f):
-        for dx in range(f):
-            out |= padded[dy::f, dx::f]  # f * f strided views: far faster than a reduction over a 4-D reshape
+    views = _blocks(mask, f)
+    out = next(views).copy()
+    for view in views:
+        out |= view
     return out
 
 
 def block_mean(mask: np.ndarray, f: int) -> np.ndarray:
     """A boolean mask shrunk f times: each cell the share of its f x f block that is set
     (float32; the picture padded with blanks to whole blocks)."""
+    views = _blocks(mask, f)
+    total = next(views).astype(np.int32)
+    for view in views:
+        total += view
+    return (total / (f * f)).astype(np.float32)
+
+
+def _blocks(mask: np.ndarray, f: int):
+    """The f * f strided views of `mask` padded to whole f x f blocks, one per place in a block:
+    far faster to combine than a reduction over a 4-D reshape."""
     h, w = mask.shape
     padded = np.pad(mask, ((0, -h % f), (0, -w % f)))
-    total = np.zeros((padded.shape[0] // f, padded.shape[1] // f), np.int32)
-    for dy in range(f):
-        for dx in range(f):
-            total += padded[dy::f, dx::f]
-    return (total / (f * f)).astype(np.float32)
+    return (padded[dy::f, dx::f] for dy in range(f) for dx in range(f))
 
 
 def _marks(mask: np.ndarray) -> np.ndarray | None:

@@ -54,8 +54,7 @@ def ink_groups(ink: Ink) -> list[Group]:
     labels, count = components(small)
     if count <= 1:
         return [whole(ink)]
-    labels = np.repeat(np.repeat(labels, f, axis=0), f, axis=1)[:h, :w]
-    return _assemble(ink, np.where(ink.pixels > 0, labels, 0), count)
+    return _assemble(ink, labels, count, f)
 
 
 def whole(ink: Ink) -> Group:
@@ -92,41 +91,47 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
     # One least-ink path per centre at once: cost[k, x] is the least ink on a path of seam k
     # from the top row to column x of this row; outside its band a seam may not go.
     outside = np.where(np.abs(columns[None, :] - centres[:, None]) > least, np.inf, 0.0)
-    cost = solid[0][None, :] + outside
-    came = np.zeros((h, len(centres), w), np.int8)
-    pad = np.full((len(centres), 1), np.inf)
+    # cost[y, k, 1 + x]; the two padding columns are out of bounds for every seam.
+    cost = np.full((h, len(centres), w + 2), np.inf)
+    cost[:, :, 1:-1] = solid[:, None, :] + outside[None]
+    best = np.empty((len(centres), w))
     for y in range(1, h):
-        options = np.stack([np.hstack([pad, cost[:, :-1]]) + SIDE_STEP, cost, np.hstack([cost[:, 1:], pad]) + SIDE_STEP])
-        pick = np.argmin(options, axis=0)
-        came[y] = pick - 1
-        cost = np.take_along_axis(options, pick[None], axis=0)[0] + solid[y][None, :] + outside
-    seams = []
-    for k in range(len(centres)):
-        x = int(np.argmin(cost[k]))
-        path = np.empty(h, np.int64)
-        for y in range(h - 1, -1, -1):
-            path[y] = x
-            x += int(came[y, k, x])
-        seams.append(np.minimum(np.repeat(path, f)[:full_h] * f + f // 2, full_w))
-    return seams
+        above = cost[y - 1]
+        np.minimum(above[:, :-2] + SIDE_STEP, above[:, 1:-1], out=best)
+        np.minimum(best, above[:, 2:] + SIDE_STEP, out=best)
+        cost[y, :, 1:-1] += best
+    # Which way each pixel's path came (-1, 0, +1 columns), the first of equals as argmin picks.
+    came = (np.argmin(np.stack([cost[:-1, :, :-2] + SIDE_STEP, cost[:-1, :, 1:-1], cost[:-1, :, 2:] + SIDE_STEP]), axis=0) - 1).astype(np.int8)
+    came = np.concatenate([np.zeros((1, len(centres), w), np.int8), came])
+    cost = cost[-1, :, 1:-1]
+    seams, k = np.empty((h, len(centres)), np.int64), np.arange(len(centres))
+    x = np.argmin(cost, axis=1)
+    for y in range(h - 1, -1, -1):  # every seam back up from its cheapest end at once
+        seams[y] = x
+        x = x + came[y, k, x]
+    return [np.minimum(np.repeat(path, f)[:full_h] * f + f // 2, full_w) for path in seams.T]
 
 
 def between(pixels: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
     """The ink between two seams (a column per row each; `right` exclusive), cropped to its
     ink, with the crop's box; None if there is no ink there."""
-    cols = np.arange(pixels.shape[1])
-    part = np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels, 0.0)
+    lo, hi = max(0, int(left.min())), min(pixels.shape[1], int(right.max()))
+    if hi <= lo:
+        return None
+    cols = np.arange(lo, hi)  # only the columns the seams can enclose
+    part = np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels[:, lo:hi], 0.0)
     rows = np.flatnonzero(part.max(axis=1) > 0)
     if rows.size == 0:
         return None
     used = np.flatnonzero(part.max(axis=0) > 0)
     y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(used[0]), int(used[-1]) + 1
-    return part[y0:y1, x0:x1].astype(np.float32), (x0, y0, x1, y1)
+    return part[y0:y1, x0:x1].astype(np.float32), (lo + x0, y0, lo + x1, y1)
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
-    """8-connected pieces of a boolean mask: a label per pixel (0 = background, 1..n) and n.
-    Runs of each row are joined to the runs they touch in the row above (union-find)."""
+    """8-connected pieces of a boolean mask: a label per pixel (0 = background, 1..n) and n,
+    numbered in the order of their first pixel (row by row). Runs of each row are joined to the
+    runs they touch in the row above."""
     h, w = mask.shape
     edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     rows, starts = np.nonzero(edges == 1)
@@ -134,28 +139,17 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     n = rows.size
     if n == 0:
         return np.zeros((h, w), np.int32), 0
-    parent = list(range(n))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     # Runs of row y touch runs of row y+1 that start before they end (+1 for diagonals) and end after they start.
     key_start = rows.astype(np.int64) * (w + 2) + starts
     key_end = rows.astype(np.int64) * (w + 2) + ends
     above = rows - 1
     lo = np.searchsorted(key_end, above.astype(np.int64) * (w + 2) + starts, side="left")
     hi = np.searchsorted(key_start, above.astype(np.int64) * (w + 2) + ends, side="right")
-    for j in np.flatnonzero(hi > lo).tolist():
-        rj = root(j)
-        for i in range(int(lo[j]), int(hi[j])):
-            ri = root(i)
-            if ri != rj:
-                parent[ri] = rj
-    roots = np.array([root(i) for i in range(n)])
-    _, run_label = np.unique(roots, return_inverse=True)
+    count = np.maximum(hi - lo, 0)
+    below = np.repeat(np.arange(n), count)  # each pair of touching runs: (run above, run below)
+    upper = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+    first = _linked(n, upper, below)
+    _, run_label = np.unique(first, return_inverse=True)  # the first run of each piece, in order
     labels = np.zeros((h, w + 1), np.int32)
     # Paint each run with its label: +label at its start, -label at its end, summed along the row.
     np.add.at(labels, (rows, starts), run_label + 1)
@@ -163,18 +157,47 @@ def components(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return np.cumsum(labels, axis=1)[:, :w], int(run_label.max()) + 1
 
 
-def _assemble(ink: Ink, labels: np.ndarray, count: int) -> list[Group]:
-    """Groups from labelled pieces: pieces merged into digits, each digit's pixels cut out,
-    left to right; all the ink as one group when it is one digit."""
+def _linked(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of n nodes joined by the edges a[i]-b[i], the smallest node it is connected to:
+    each tree's root hooked under the smaller root across an edge, then every path halved,
+    until no edge joins two trees (a few rounds, all in NumPy)."""
+    parent = np.arange(n)
+    while True:
+        ra, rb = parent[a], parent[b]
+        low, high = np.minimum(ra, rb), np.maximum(ra, rb)
+        if not (low != high).any():
+            return parent
+        np.minimum.at(parent, high, low)
+        while True:  # point every node at its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+
+
+def _assemble(ink: Ink, small: np.ndarray, count: int, f: int) -> list[Group]:
+    """Groups from the pieces labelled in `small` (the ink reduced f times): pieces merged into
+    digits, each digit's pixels cut out, left to right; all the ink as one group when it is one
+    digit. A piece's pixels are its label's blocks that hold ink, looked for only in its box."""
+    h, w = ink.pixels.shape
+
+    def labels(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+        """The full-size label of every inked pixel in [y0, y1) x [x0, x1) (0 elsewhere)."""
+        block = small[y0 // f : (y1 - 1) // f + 1, x0 // f : (x1 - 1) // f + 1]
+        full = np.repeat(np.repeat(block, f, axis=0), f, axis=1)[y0 % f : y0 % f + y1 - y0, x0 % f : x0 % f + x1 - x0]
+        return np.where(ink.pixels[y0:y1, x0:x1] > 0, full, 0)
+
     boxes, mass, names = [], [], []
     for k in range(1, count + 1):
-        mine = labels == k
+        rows, cols = np.flatnonzero((small == k).any(axis=1)), np.flatnonzero((small == k).any(axis=0))
+        wy0, wy1, wx0, wx1 = rows[0] * f, min(h, (rows[-1] + 1) * f), cols[0] * f, min(w, (cols[-1] + 1) * f)
+        mine = labels(wy0, wy1, wx0, wx1) == k
         rows = np.flatnonzero(mine.any(axis=1))
         if rows.size == 0:
             continue
         cols = np.flatnonzero(mine.any(axis=0))
-        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
-        mass.append(float(ink.pixels[mine].sum()))
+        boxes.append((int(wx0 + cols[0]), int(wy0 + rows[0]), int(wx0 + cols[-1]) + 1, int(wy0 + rows[-1]) + 1))
+        mass.append(float(ink.pixels[wy0:wy1, wx0:wx1][mine].sum()))
         names.append(k)
     owner = merge(boxes, mass)
     if len(set(owner)) <= 1:
@@ -184,8 +207,7 @@ def _assemble(ink: Ink, labels: np.ndarray, count: int) -> list[Group]:
         members = [k for k, o in zip(names, owner) if o == g]
         x0, y0 = min(boxes[i][0] for i, o in enumerate(owner) if o == g), min(boxes[i][1] for i, o in enumerate(owner) if o == g)
         x1, y1 = max(boxes[i][2] for i, o in enumerate(owner) if o == g), max(boxes[i][3] for i, o in enumerate(owner) if o == g)
-        part = labels[y0:y1, x0:x1]
-        pixels = np.where(np.isin(part, members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
+        pixels = np.where(np.isin(labels(y0, y1, x0, x1), members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
         groups.append(Group(pixels, (x0, y0, x1, y1)))
     return sorted(groups, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
