@@ -62,8 +62,9 @@ def read_picture(
     """What to show for a picture: the number when it has two digits or more; otherwise what
     `analyse` gives, so one digit is shown exactly as before numbers were read.
 
-    The canvas's `strokes` say first: drawn as one digit, the picture is read as one digit.
-    Drawn as several, it is read both with them and from its pixels alone
+    The canvas's `strokes` say first: drawn as one digit, the picture is read as one digit,
+    unless the model doubts it and reads it better as digits written one after the other,
+    touching (`read_number` with the strokes). Drawn as several, it is read both with them and from its pixels alone
     (`Recognizer.read_number`), and the reading whose digits are all sure, then whose least sure
     digit is surest, wins: the strokes split digits that touch, but also, now and then, one
     digit drawn in two strokes (a 4, a 9), which its pixels read as one sure digit. Without
@@ -75,8 +76,12 @@ def read_picture(
         drawn_as = digits_drawn(strokes) if strokes is not None else 0
     except ValueError:
         drawn_as = 0  # what is no list is no strokes
-    if drawn_as == 1:
-        return analyse(recognizer, image)  # strokes drawn as one digit: one digit, read as ever
+    if drawn_as == 1:  # strokes drawn as one digit: one digit, read as ever, unless they are two touching
+        try:
+            reading = recognizer.read_number(image, strokes)
+        except ValueError:
+            reading = None
+        return reading if reading is not None and len(reading.digits) > 1 else analyse(recognizer, image)
     divides = drawn_as > 1
     for given in ([strokes] if divides else []) + [None]:
         try:

@@ -28,7 +28,7 @@ from app.preprocess import centre_digit, find_ink
 from app.reading import Status
 from app.recognizer import Prediction, judge
 from app.segment import Group, between, cut_seams, ink_groups, join, whole
-from app.strokes import parts, stroke_masks
+from app.strokes import parts, stroke_masks, strokes_in
 
 if TYPE_CHECKING:
     from app.recognizer import Recognizer
@@ -41,6 +41,7 @@ NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
 SHAPE_PENALTY = 4.0
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
 MAX_CUTS = 8  # candidate cut columns tried in one group
+CUT_MARGIN = 0.12  # ... at least this many line heights from its ends and from each other
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
 STROKE_JOIN_COST = DIGIT_COST  # strokes the canvas says are different digits: joined only when they read better so
@@ -86,7 +87,13 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
     masks = stroke_masks(ink, strokes) if strokes is not None else None
     if masks is not None and len(masks) == 1:  # the strokes were drawn as one digit: read as one
         p, x = _read_whole(recognizer, ink)
-        return _reading((Digit(judge(p, x), ink.box(*whole(ink).box)),)) if x is not None else EMPTY_NUMBER
+        if x is None:
+            return EMPTY_NUMBER
+        group = whole(ink)
+        if _suspect(judge(p, x), group, group.height):  # unless the model doubts it: digits written touching?
+            way, _ = _split_strokes(recognizer, group, group.height, p, x, strokes_in(group, masks))
+            return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way))
+        return _reading((Digit(judge(p, x), ink.box(*group.box)),))
     groups = ink_groups(ink)
     line = _line_height(groups)
     pieces = []
@@ -96,7 +103,10 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         readings = _best_joins(recognizer, divided, line, STROKE_JOIN_COST, len(divided), widest=None) if divided else [(segment, probabilities, x)]
         for piece, p, px in readings:
             if _suspect(judge(p, px), piece, line):
-                pieces.extend(_split(recognizer, piece, line, p, px))
+                ways = [_split(recognizer, piece, line, p, px)]
+                if masks is not None:  # or cut where one digit's strokes end and the next's begin
+                    ways.append(_split_strokes(recognizer, piece, line, p, px, strokes_in(piece, masks)))
+                pieces.extend(max(ways, key=lambda way: way[1])[0])
             else:
                 pieces.append((p, px, piece.box))
     return _reading(tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces))
@@ -192,11 +202,11 @@ def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
     return piece.width > WIDE * line or (prediction.status != "ok" and piece.width > TWO_WIDE * line)
 
 
-def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> list:
+def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> tuple[list, float]:
     """The group as one or more digits, whichever way of cutting it along its seams (paths
     through the least ink) the model reads best: [(probabilities, model input, box in the ink
-    crop)], left to right."""
-    least = max(2, int(round(0.12 * line)))
+    crop)], left to right, and the score of that way."""
+    least = max(2, int(round(CUT_MARGIN * line)))
     h, w = group.pixels.shape
     seams = [np.zeros(h, np.int64), *cut_seams(group.pixels, least, MAX_CUTS), np.full(h, w, np.int64)]
     last = len(seams) - 1
@@ -215,13 +225,48 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
     probabilities = {(0, last): whole_p}
     if keys:
         probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
+    return _best_cut(last, candidates, probabilities, group, line)
+
+
+def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
+    """The group as one or more digits, each a run of strokes drawn one after another (people
+    write a number digit by digit), whichever way the model reads best: as `_split`, from the
+    group's ink under each of its strokes, in the order drawn (`app.strokes.strokes_in`)."""
+    h, w = group.pixels.shape
+    last = len(strokes)
+    candidates = {(0, last): ((0, 0, w, h), whole_x)}
+    for i in range(last):
+        under = np.zeros((h, w), bool)
+        for j in range(i + 1, last + 1):
+            under |= strokes[j - 1]
+            if (i, j) == (0, last):
+                continue
+            rows, cols = np.flatnonzero(under.any(axis=1)), np.flatnonzero(under.any(axis=0))
+            if rows.size == 0 or rows[-1] + 1 - rows[0] < LOW_PIECE * group.height or cols[-1] + 1 - cols[0] > 1.5 * TOO_WIDE * line:
+                continue
+            y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+            x = centre_digit(np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
+            if x is not None:
+                candidates[(i, j)] = ((x0, y0, x1, y1), x)
+    keys = [k for k in candidates if k != (0, last)]
+    probabilities = {(0, last): whole_p}
+    if keys:
+        probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
+    return _best_cut(last, candidates, probabilities, group, line)
+
+
+def _best_cut(last: int, candidates: dict, probabilities: dict, group: Group, line: float) -> tuple[list, float]:
+    """The best way of covering 0..last with the candidate pieces ((box in the group, model
+    input) per span): its pieces as [(probabilities, model input, box in the ink crop)], and
+    its score."""
     scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line, candidates[k][0][3] - candidates[k][0][1]) for k in candidates}
     gx, gy = group.box[:2]
     out = []
-    for key in _best_path(last, scores):
+    chosen = _best_path(last, scores)
+    for key in chosen:
         (x0, y0, x1, y1), x = candidates[key]
         out.append((probabilities[key], x, (gx + x0, gy + y0, gx + x1, gy + y1)))
-    return out
+    return sorted(out, key=lambda piece: piece[2][0] + piece[2][2]), sum(scores[k] for k in chosen)
 
 
 def _line_height(groups: list[Group]) -> float:

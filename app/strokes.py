@@ -2,6 +2,7 @@
 
     >>> masks = stroke_masks(ink, json_data["objects"])   # StrokeMasks: where each digit is, or None
     >>> parts(group, masks)                               # a group of touching digits, divided
+    >>> strokes_in(group, masks)                          # its ink under each stroke, in drawing order
 
 The canvas (streamlit-drawable-canvas, fabric.js) reports each stroke as a path object:
 `{"type": "path", "left": .., "top": .., "strokeWidth": 20, "path": [["M", x, y], ["Q", x1, y1,
@@ -144,6 +145,27 @@ def parts(group: Group, masks: StrokeMasks) -> list[Group]:
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
         out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
     return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
+
+
+def strokes_in(group: Group, masks: StrokeMasks, most: int = 12) -> list[np.ndarray]:
+    """The ink of `group` under each stroke that draws a share of it, in the order they were
+    drawn: boolean masks of the group's crop; [] when more than `most` strokes draw it."""
+    x0, y0, x1, y1 = group.box
+    inked = group.pixels > 0
+    total = int(np.count_nonzero(inked))
+    found = []
+    for xy, width in masks.local:
+        b = _box(xy, _nib(width))
+        if b[0] >= x1 or b[2] <= x0 or b[1] >= y1 or b[3] <= y0:
+            continue
+        painted = Image.new("L", (x1 - x0, y1 - y0))
+        _paint(ImageDraw.Draw(painted), xy - (x0, y0), _nib(width), joints=True)
+        mine = (np.asarray(painted) > 0) & inked
+        if np.count_nonzero(mine) >= 0.02 * total:
+            found.append(mine)
+        if len(found) > most:
+            return []
+    return found
 
 
 def _sparse(xy: np.ndarray, step: float) -> np.ndarray:

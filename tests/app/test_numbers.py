@@ -7,8 +7,8 @@ from PIL import Image, ImageDraw
 
 from app.numbers import EMPTY_NUMBER, NumberReading
 from app.preprocess import find_ink
-from app.segment import components
-from app.strokes import digits_drawn, stroke_digits, stroke_masks
+from app.segment import between, components, cut_seams
+from app.strokes import digits_drawn, stroke_digits, stroke_masks, strokes_in
 from bench.writing import fabric_path
 
 HEIGHT = 280
@@ -169,6 +169,8 @@ TOUCHING = {
     "10": [[(100, 70), (100, 210)], ring(100 + 60, 140)],
     "100": [[(100, 70), (100, 210)], ring(100 + 60, 140), ring(100 + 60 + 100, 140)],
 }
+# The 1 under the end of the 7's bar: by their columns the strokes are one digit.
+UNDER_THE_BAR = [[(100, 60), (200, 60), (140, 225)], [(196, 64), (196, 225)]]
 
 
 @pytest.mark.parametrize("number", list(TOUCHING))
@@ -178,6 +180,33 @@ def test_touching_digits_are_split_by_their_strokes(recognizer, number):
     assert digits_of(recognizer.read_number(style(ink, "light"), strokes)) == number
 
 
+class Doubting:
+    """A stand-in for the model that doubts a 7 with a stroke too many (more ink than a 7 has:
+    a 7 at 0.3) and reads the rest surely: a 1 when it is thin, else a 7."""
+
+    def probabilities(self, batch):
+        out = []
+        for x in batch:
+            cols = np.flatnonzero(x.max(axis=0) > 0.3)
+            digit = 1 if cols[-1] + 1 - cols[0] < 8 else 7
+            sure = 0.3 if np.count_nonzero(x > 0.3) > 85 else 0.99
+            p = np.full(10, (1 - sure) / 9)
+            p[digit] = sure
+            out.append(p)
+        return np.array(out, np.float32)
+
+
+def test_strokes_drawn_as_one_digit_are_cut_where_one_digits_strokes_end_when_the_model_doubts_them():
+    from app.numbers import read_number
+
+    ink, strokes = drawn(UNDER_THE_BAR)
+    assert digits_drawn(strokes) == 1  # by their columns, one digit
+    reading = read_number(Doubting(), style(ink, "light"), strokes)
+    assert digits_of(reading) == "71" and reading.status == "ok"
+    seven, one = reading.digits
+    assert seven.box[0] < one.box[0] and one.box[2] - one.box[0] < 40  # the 1 on its own: its stroke only
+
+
 def test_touching_digits_are_cut_from_pixels(recognizer):
     """Without strokes the cut is the model's judgement of where one digit ends: it finds both
     rings (which of them it reads right is the cut's weak point, see bench.numbers)."""
@@ -185,6 +214,20 @@ def test_touching_digits_are_cut_from_pixels(recognizer):
     reading = recognizer.read_number(style(ink, "light"))
     assert len(reading.digits) == 2
     assert reading.digits[0].box[2] <= reading.digits[1].box[2]
+
+
+def test_a_groups_ink_under_each_of_its_strokes_in_the_order_they_were_drawn():
+    from app.segment import whole
+
+    ink, strokes = drawn(UNDER_THE_BAR)
+    picture = style(ink, "light")
+    found = find_ink(picture)
+    under = strokes_in(whole(found), stroke_masks(found, strokes))
+    assert len(under) == 2
+    bar_and_stem, one = under
+    assert one.any(axis=0).nonzero()[0].min() > bar_and_stem.shape[1] * 0.6  # the 1, drawn second, on the right
+    assert (bar_and_stem | one)[found.pixels > 0.5].all()  # together they hold all the ink
+    assert not strokes_in(whole(found), stroke_masks(found, strokes), most=1)  # more strokes than asked for: none
 
 
 # Which digit each stroke is, from the boxes (x0, y0, x1, y1) in the order they were drawn.
@@ -297,6 +340,51 @@ def test_components(rows, count):
     labels, n = components(mask)
     assert n == count
     assert np.array_equal(labels > 0, mask)
+
+
+def _flood(mask: np.ndarray) -> np.ndarray:
+    """8-connected pieces the plain way, numbered in the order of their first pixel (row by row)."""
+    labels = np.zeros(mask.shape, int)
+    count = 0
+    for start in zip(*np.nonzero(mask)):
+        if labels[start]:
+            continue
+        count += 1
+        todo = [start]
+        labels[start] = count
+        while todo:
+            y, x = todo.pop()
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    q = (y + dy, x + dx)
+                    if 0 <= q[0] < mask.shape[0] and 0 <= q[1] < mask.shape[1] and mask[q] and not labels[q]:
+                        labels[q] = count
+                        todo.append(q)
+    return labels
+
+
+def test_a_seam_passes_between_leaning_digits_through_the_one_place_they_touch():
+    pixels = np.zeros((100, 48), np.float32)  # cropped to its ink, as a group is
+    for y in range(100):  # two strokes leaning right, 30 columns apart
+        x = y // 8
+        pixels[y, x : x + 6] = 1.0
+        pixels[y, x + 30 : x + 36] = 1.0
+    pixels[48:52, 10:40] = 1.0  # and a bridge between them
+    seams = cut_seams(pixels, least=4, most=3)
+    crossed = [int(sum(pixels[y, seam[y]] for y in range(100))) for seam in seams]
+    best = seams[int(np.argmin(crossed))]
+    assert min(crossed) <= 4  # only the bridge, where the seam must cross it
+    assert all(y // 8 + 6 <= best[y] < y // 8 + 30 for y in range(100))  # between the strokes
+    left, _ = between(pixels, np.zeros(100, np.int64), best)
+    assert left.shape[1] < 30  # the left stroke (and its part of the bridge) only
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_components_are_the_pieces_a_flood_fill_finds_numbered_in_reading_order(seed):
+    rng = np.random.default_rng(seed)
+    mask = rng.random((40, 60)) < [0.3, 0.45, 0.55][seed % 3]  # many pieces, some long and winding
+    labels, n = components(mask)
+    assert np.array_equal(labels, _flood(mask)) and n == labels.max()
 
 
 @pytest.mark.parametrize("digit", list(TWO_STROKES))
