@@ -10,6 +10,7 @@ from app.preprocess import find_ink
 from app.segment import between, components, cut_seams
 from app.strokes import digits_drawn, stroke_digits, stroke_masks, strokes_in
 from bench.writing import fabric_path
+from tests.support.flood import flood_labels
 
 HEIGHT = 280
 
@@ -342,27 +343,6 @@ def test_components(rows, count):
     assert np.array_equal(labels > 0, mask)
 
 
-def _flood(mask: np.ndarray) -> np.ndarray:
-    """8-connected pieces the plain way, numbered in the order of their first pixel (row by row)."""
-    labels = np.zeros(mask.shape, int)
-    count = 0
-    for start in zip(*np.nonzero(mask)):
-        if labels[start]:
-            continue
-        count += 1
-        todo = [start]
-        labels[start] = count
-        while todo:
-            y, x = todo.pop()
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    q = (y + dy, x + dx)
-                    if 0 <= q[0] < mask.shape[0] and 0 <= q[1] < mask.shape[1] and mask[q] and not labels[q]:
-                        labels[q] = count
-                        todo.append(q)
-    return labels
-
-
 def test_a_seam_passes_between_leaning_digits_through_the_one_place_they_touch():
     pixels = np.zeros((100, 48), np.float32)  # cropped to its ink, as a group is
     for y in range(100):  # two strokes leaning right, 30 columns apart
@@ -384,7 +364,7 @@ def test_components_are_the_pieces_a_flood_fill_finds_numbered_in_reading_order(
     rng = np.random.default_rng(seed)
     mask = rng.random((40, 60)) < [0.3, 0.45, 0.55][seed % 3]  # many pieces, some long and winding
     labels, n = components(mask)
-    assert np.array_equal(labels, _flood(mask)) and n == labels.max()
+    assert np.array_equal(labels, flood_labels(mask)) and n == labels.max()
 
 
 @pytest.mark.parametrize("digit", list(TWO_STROKES))

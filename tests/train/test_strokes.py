@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.support.flood import flood_labels
 from train.strokes import redraw, skeleton
 
 
@@ -13,26 +14,6 @@ def _stroke_width(image: Image.Image) -> float:
     ink = np.asarray(image) > 127
     inner = ink[1:-1, 1:-1] & ink[:-2, 1:-1] & ink[2:, 1:-1] & ink[1:-1, :-2] & ink[1:-1, 2:]
     return 2 * ink.sum() / (ink.sum() - inner.sum())
-
-
-def _components(mask: np.ndarray, diagonal: bool) -> int:
-    """Number of connected regions of True in mask (8-connected if diagonal, else 4)."""
-    steps = [(1, 0), (-1, 0), (0, 1), (0, -1)] + ([(1, 1), (1, -1), (-1, 1), (-1, -1)] if diagonal else [])
-    seen = np.zeros_like(mask)
-    count = 0
-    for start in zip(*np.nonzero(mask)):
-        if seen[start]:
-            continue
-        count += 1
-        stack = [start]
-        seen[start] = True
-        while stack:
-            y, x = stack.pop()
-            for q in ((y + dy, x + dx) for dy, dx in steps):
-                if 0 <= q[0] < mask.shape[0] and 0 <= q[1] < mask.shape[1] and mask[q] and not seen[q]:
-                    seen[q] = True
-                    stack.append(q)
-    return count
 
 
 def test_a_thick_bar_thins_to_a_one_pixel_line():
@@ -48,8 +29,8 @@ def test_a_ring_keeps_its_hole():
     img = Image.new("L", (80, 80))
     ImageDraw.Draw(img).ellipse([10, 10, 70, 70], outline=255, width=12)
     core = skeleton(np.asarray(img) > 127)
-    assert _components(core, diagonal=True) == 1  # one closed line
-    assert _components(~core, diagonal=False) == 2  # which still has an inside and an outside
+    assert flood_labels(core, diagonal=True).max() == 1  # one closed line
+    assert flood_labels(~core, diagonal=False).max() == 2  # which still has an inside and an outside
 
 
 @pytest.mark.parametrize("width", [3, 9, 25])
