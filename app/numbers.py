@@ -91,8 +91,10 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
             return EMPTY_NUMBER
         group = whole(ink)
         if _suspect(judge(p, x), group, group.height):  # unless the model doubts it: digits written touching?
-            way, _ = _split_strokes(recognizer, group, group.height, p, x, strokes_in(group, masks))
-            return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way))
+            runs = strokes_in(group, masks)
+            if len(runs) > 1:
+                way, _ = _split_strokes(recognizer, group, group.height, p, x, runs)
+                return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way))
         return _reading((Digit(judge(p, x), ink.box(*group.box)),))
     groups = ink_groups(ink)
     line = _line_height(groups)
@@ -104,8 +106,9 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         for piece, p, px in readings:
             if _suspect(judge(p, px), piece, line):
                 ways = [_split(recognizer, piece, line, p, px)]
-                if masks is not None:  # or cut where one digit's strokes end and the next's begin
-                    ways.append(_split_strokes(recognizer, piece, line, p, px, strokes_in(piece, masks)))
+                runs = strokes_in(piece, masks) if masks is not None else []
+                if len(runs) > 1:  # or cut where one digit's strokes end and the next's begin
+                    ways.append(_split_strokes(recognizer, piece, line, p, px, runs))
                 pieces.extend(max(ways, key=lambda way: way[1])[0])
             else:
                 pieces.append((p, px, piece.box))
@@ -231,7 +234,8 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
 def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
     """The group as one or more digits, each a run of strokes drawn one after another (people
     write a number digit by digit), whichever way the model reads best: as `_split`, from the
-    group's ink under each of its strokes, in the order drawn (`app.strokes.strokes_in`)."""
+    group's ink under each of its strokes (two or more), in the order drawn
+    (`app.strokes.strokes_in`)."""
     h, w = group.pixels.shape
     last = len(strokes)
     candidates = {(0, last): ((0, 0, w, h), whole_x)}

@@ -418,3 +418,15 @@ def test_strokes_masks_are_painted_only_where_two_digits_strokes_meet():
     found = stroke_masks(ink, strokes)
     (group,) = ink_groups(ink)
     assert len(parts(group, found)) == 2 and found._masks is not None
+
+
+def test_a_doubted_piece_whose_strokes_cannot_be_tried_as_runs_is_kept(monkeypatch):
+    """Strokes are tried as runs only up to a dozen for one piece (`strokes_in` gives none for
+    more: a shaded digit, a retraced number); such a piece is read as it is, never dropped."""
+    import app.numbers
+    from app.numbers import read_number
+
+    monkeypatch.setattr(app.numbers, "strokes_in", lambda group, masks: [])
+    ink, strokes = drawn(UNDER_THE_BAR)
+    reading = read_number(Doubting(), style(ink, "light"), strokes)
+    assert len(reading.digits) == 1 and reading.number == "?"  # the doubted 7, as it was drawn
