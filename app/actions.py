@@ -51,6 +51,11 @@ def analyse(recognizer: Recognizer | None, image: Image.Image | np.ndarray | Non
         prediction = recognizer.predict(image)
     except ValueError as exc:
         return Reading(Status.ERROR, message=f"This picture cannot be read: {exc}.")
+    return _explained(recognizer, prediction)
+
+
+def _explained(recognizer: Recognizer, prediction: Prediction) -> Reading:
+    """What `analyse` shows for a prediction `predict` made: for a digit, with why."""
     if prediction.status == Status.EMPTY:
         return Reading(Status.EMPTY, prediction)
     return Reading(prediction.status, prediction, recognizer.evidence(prediction))
@@ -81,7 +86,9 @@ def read_picture(
             reading = recognizer.read_number(image, strokes)
         except ValueError:
             reading = None
-        return reading if reading is not None and len(reading.digits) > 1 else analyse(recognizer, image)
+        if reading is not None and len(reading.digits) > 1:
+            return reading
+        return _one_digit(recognizer, image, [reading] if reading is not None else [])
     divides = drawn_as > 1
     for given in ([strokes] if divides else []) + [None]:
         try:
@@ -93,7 +100,14 @@ def read_picture(
         best = max(readings, key=lambda r: (r.status == Status.OK, min(d.prediction.confidence for d in r.digits)))
         if len(best.digits) > 1:
             return best
-    return analyse(recognizer, image)
+    return _one_digit(recognizer, image, readings)
+
+
+def _one_digit(recognizer: Recognizer, image, readings: list[NumberReading]) -> Reading:
+    """What `analyse` gives: from a reading that read all the ink as `predict` does, without
+    reading it again, if there is one."""
+    whole = next((r for r in readings if r.whole), None)
+    return _explained(recognizer, whole.digits[0].prediction) if whole else analyse(recognizer, image)
 
 
 def best_guess(reading: NumberReading) -> str:

@@ -61,12 +61,14 @@ class Digit:
 class NumberReading:
     """What was read: `number` ("2026"; an uncertain digit shows as "?", as in "20?6"; None when
     empty), `status` (ok when every digit is ok, uncertain, empty; error only from callers that
-    could not open the picture, with `message` saying why), and the digits, left to right."""
+    could not open the picture, with `message` saying why), and the digits, left to right;
+    `whole` when all the ink was read as one digit, exactly as `Recognizer.predict` reads it."""
 
     number: str | None
     status: Status
     digits: tuple[Digit, ...]
     message: str | None = None
+    whole: bool = False
 
     @property
     def unsure(self) -> tuple[int, ...]:
@@ -95,11 +97,13 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
             if len(runs) > 1:
                 way, _ = _split_strokes(recognizer, group, group.height, p, x, runs)
                 return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way))
-        return _reading((Digit(judge(p, x), ink.box(*group.box)),))
+        return _reading((Digit(judge(p, x), ink.box(*group.box)),), whole=True)
     groups = ink_groups(ink)
     line = _line_height(groups)
-    pieces = []
-    for segment, probabilities, x in _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN):
+    pieces, joined = [], _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN)
+    # All the ink in one group (`whole`), read as `predict` reads it: its model input, if so.
+    whole_x = joined[0][2] if len(groups) == 1 and groups[0].pixels is ink.pixels and joined else None
+    for segment, probabilities, x in joined:
         divided = parts(segment, masks) if masks is not None else []
         # Touching strokes of different digits: apart, unless the model reads them far better as one.
         readings = _best_joins(recognizer, divided, line, STROKE_JOIN_COST, len(divided), widest=None) if divided else [(segment, probabilities, x)]
@@ -112,15 +116,16 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
                 pieces.extend(max(ways, key=lambda way: way[1])[0])
             else:
                 pieces.append((p, px, piece.box))
-    return _reading(tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces))
+    read_whole = whole_x is not None and len(pieces) == 1 and pieces[0][1] is whole_x  # neither divided nor cut
+    return _reading(tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces), whole=read_whole)
 
 
-def _reading(digits: tuple[Digit, ...]) -> NumberReading:
+def _reading(digits: tuple[Digit, ...], whole: bool = False) -> NumberReading:
     if not digits:
         return EMPTY_NUMBER
     number = "".join(str(d.prediction.digit) if d.prediction.status == "ok" else "?" for d in digits)
     status = Status.OK if all(d.prediction.status == Status.OK for d in digits) else Status.UNCERTAIN
-    return NumberReading(number, status, digits)
+    return NumberReading(number, status, digits, whole=whole)
 
 
 def _read_whole(recognizer: Recognizer, ink) -> tuple[np.ndarray | None, np.ndarray | None]:

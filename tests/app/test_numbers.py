@@ -91,7 +91,7 @@ def test_one_digit_reads_exactly_as_predict(recognizer, mnist_digits, name):
     for digit in x[:40]:
         picture = style(written([digit], size=180, width=700)[0], name)
         reading = recognizer.read_number(picture)
-        assert len(reading.digits) == 1
+        assert len(reading.digits) == 1 and reading.whole
         assert reading.digits[0].prediction == recognizer.predict(picture)
 
 
@@ -119,7 +119,7 @@ def test_number_reads_left_to_right(recognizer, sure_digits, number, gap):
     reading = recognizer.read_number(picture)
     assert digits_of(reading) == number
     assert reading.number == number and reading.status == "ok"
-    assert reading.unsure == ()
+    assert reading.unsure == () and not reading.whole
 
 
 @pytest.mark.parametrize("slope", [-0.2, 0.2], ids=["falling", "rising"])
@@ -269,7 +269,7 @@ def test_strokes_drawn_as_one_digit_read_as_predict_reads_them(recognizer, rx, w
     ink, strokes = drawn([ring(300, 140, rx=rx, ry=70)], width=width)
     picture = style(ink, "dark")
     reading = recognizer.read_number(picture, strokes)
-    assert len(reading.digits) == 1
+    assert len(reading.digits) == 1 and reading.whole
     assert reading.digits[0].prediction == recognizer.predict(picture)
 
 
@@ -280,6 +280,23 @@ def test_strokes_drawn_as_one_digit_read_as_predict_reads_them(recognizer, rx, w
 )
 def test_how_many_digits_the_strokes_were_drawn_as(strokes, count):
     assert digits_drawn(drawn(strokes)[1] if strokes else []) == count
+
+
+def test_a_digit_its_strokes_divide_is_not_read_whole_even_when_joined_again(recognizer):
+    """A 4 whose two strokes the canvas says are two digits: the model joins them again, but
+    from the strokes' parts, not from all the ink as `predict` reads it; from its pixels alone
+    it is read whole."""
+    import json
+
+    from bench.drawing import mnist_drawings, render
+
+    drawing = mnist_drawings(1, start=4)[0]
+    picture = np.asarray(render(drawing.strokes))
+    strokes = json.loads(drawing.reports[-1])["drawing"]["raw"]["objects"]
+    assert digits_drawn(strokes) == 2
+    with_strokes = recognizer.read_number(picture, strokes)
+    assert with_strokes.number == "4" and not with_strokes.whole
+    assert recognizer.read_number(picture).whole
 
 
 def test_two_stroke_digits_in_a_number(recognizer):

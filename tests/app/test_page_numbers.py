@@ -95,6 +95,35 @@ def test_one_digit_in_two_strokes_shows_as_the_digit(recognizer, index):
     assert shown == actions.analyse(recognizer, picture) and shown.digit == drawing.label
 
 
+class Counting(Recognizer):
+    """A recognizer of its own (no evidence maps kept from other tests) that counts its model calls."""
+
+    calls = 0
+
+    def probabilities(self, model_inputs):
+        self.calls += 1
+        return super().probabilities(model_inputs)
+
+
+@pytest.mark.parametrize("with_strokes", [False, True], ids=["an upload", "drawn in one stroke"])
+def test_one_digit_is_read_once_then_explained(recognizer, with_strokes):
+    """One model call reads the digit (`read_number`, which reads it as `predict` does), one more
+    makes its evidence map: the page does not read it again to show it."""
+    import json
+
+    from bench.drawing import mnist_drawings, render
+
+    drawing = mnist_drawings(1, start=0)[0]  # a 7 in one stroke
+    picture = np.asarray(render(drawing.strokes))
+    strokes = json.loads(drawing.reports[-1])["drawing"]["raw"]["objects"]
+    counting = Counting.load(recognizer.path)
+    shown = actions.read_picture(counting, picture, strokes if with_strokes else None)
+    assert counting.calls == 2
+    analysed = actions.analyse(recognizer, picture)
+    assert (shown.status, shown.prediction, shown.digit) == (analysed.status, analysed.prediction, 7)
+    assert np.array_equal(shown.evidence, analysed.evidence)
+
+
 @pytest.mark.parametrize("image", [None, np.full((280, 560, 4), 255, np.uint8)], ids=["untouched", "blank"])
 def test_read_picture_of_nothing_is_empty(recognizer, image):
     assert actions.read_picture(recognizer, image).status == Status.EMPTY
