@@ -229,11 +229,7 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
             x = centre_digit(found[0])
             if x is not None:
                 candidates[(i, j)] = (found[1], x)
-    keys = [k for k in candidates if k != (0, last)]
-    probabilities = {(0, last): whole_p}
-    if keys:
-        probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    return _best_cut(last, candidates, probabilities, group, line)
+    return _best_cut(recognizer, last, candidates, whole_p, group, line)
 
 
 def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
@@ -257,17 +253,17 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
             x = centre_digit(np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
             if x is not None:
                 candidates[(i, j)] = ((x0, y0, x1, y1), x)
+    return _best_cut(recognizer, last, candidates, whole_p, group, line)
+
+
+def _best_cut(recognizer: Recognizer, last: int, candidates: dict, whole_p: np.ndarray, group: Group, line: float) -> tuple[list, float]:
+    """The best way of covering 0..last with the candidate pieces ((box in the group, model
+    input) per span; (0, last) is the whole group, read as `whole_p`), the others read in one
+    model call: its pieces as [(probabilities, model input, box in the ink crop)], and its score."""
     keys = [k for k in candidates if k != (0, last)]
     probabilities = {(0, last): whole_p}
     if keys:
         probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    return _best_cut(last, candidates, probabilities, group, line)
-
-
-def _best_cut(last: int, candidates: dict, probabilities: dict, group: Group, line: float) -> tuple[list, float]:
-    """The best way of covering 0..last with the candidate pieces ((box in the group, model
-    input) per span): its pieces as [(probabilities, model input, box in the ink crop)], and
-    its score."""
     scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line, candidates[k][0][3] - candidates[k][0][1]) for k in candidates}
     gx, gy = group.box[:2]
     out = []

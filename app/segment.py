@@ -189,7 +189,8 @@ def _assemble(ink: Ink, small: np.ndarray, count: int, f: int) -> list[Group]:
 
     boxes, mass, names = [], [], []
     for k in range(1, count + 1):
-        rows, cols = np.flatnonzero((small == k).any(axis=1)), np.flatnonzero((small == k).any(axis=0))
+        piece = small == k
+        rows, cols = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
         wy0, wy1, wx0, wx1 = rows[0] * f, min(h, (rows[-1] + 1) * f), cols[0] * f, min(w, (cols[-1] + 1) * f)
         mine = labels(wy0, wy1, wx0, wx1) == k
         rows = np.flatnonzero(mine.any(axis=1))

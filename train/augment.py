@@ -62,7 +62,7 @@ CHUNK = 2000  # digits per worker job; fixed, so results do not depend on the nu
 
 def normalise(images: np.ndarray) -> np.ndarray:
     """Run uint8 (N, 28, 28) digits through the app's preprocessing; returns uint8 (N, 28, 28)."""
-    return np.stack([_to_uint8(to_model_input(im)) for im in images])
+    return np.stack([to_uint8(to_model_input(im)) for im in images])
 
 
 def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation = AUGMENTATION) -> np.ndarray:
@@ -87,7 +87,7 @@ def augment_one(digit: np.ndarray, rng: np.random.Generator, aug: Augmentation =
         if np.asarray(thinner).sum() > aug.thinner_keeps * np.asarray(warped).sum():
             warped = thinner
     out = to_model_input(warped)
-    return _to_uint8(out) if out is not None else normalise(digit[None])[0]
+    return to_uint8(out) if out is not None else normalise(digit[None])[0]
 
 
 def thicker(image: Image.Image, size: int) -> Image.Image:
@@ -133,8 +133,14 @@ def training_views(images: np.ndarray, copies: int, seed: int, workers: int | No
 
 def not_digits(digits: np.ndarray, n: int, seed: int, workers: int | None = None) -> np.ndarray:
     """`n` normalised drawings that are not a single digit: uint8 (n, 28, 28), reproducible."""
+    return in_chunks(_not_digit_chunk, n, seed, digits, workers=workers)
+
+
+def in_chunks(make, n: int, seed: int, *args, workers: int | None = None) -> np.ndarray:
+    """`n` pictures made by `make(*args, size, seed, chunk)` in jobs of CHUNK pictures (each
+    chunk seeds its own generator): uint8 (n, 28, 28), the same whatever the number of workers."""
     sizes = [CHUNK] * (n // CHUNK) + ([n % CHUNK] if n % CHUNK else [])
-    parts = _run(_not_digit_chunk, [(digits, size, seed, i) for i, size in enumerate(sizes)], workers)
+    parts = run_jobs(make, [(*args, size, seed, i) for i, size in enumerate(sizes)], workers)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
 
 
@@ -149,7 +155,7 @@ def _not_digit_chunk(digits: np.ndarray, size: int, seed: int, chunk: int) -> np
         image = _overlap(digits, rng) if kind == 5 else _junk(int(kind), rng)
         x = to_model_input(image)
         if x is not None:
-            out.append(_to_uint8(x))
+            out.append(to_uint8(x))
     return np.stack(out)
 
 
@@ -214,7 +220,7 @@ def _overlap(digits: np.ndarray, rng: np.random.Generator) -> Image.Image:
     return Image.fromarray(field, "L")
 
 
-def _run(fn, jobs: list[tuple], workers: int | None) -> list:
+def run_jobs(fn, jobs: list[tuple], workers: int | None) -> list:
     """fn(*job) for every job, in order: in a pool of worker processes (default: one per core),
     or here when there is one worker or one job."""
     workers = workers or os.cpu_count() or 1
@@ -227,7 +233,7 @@ def _run(fn, jobs: list[tuple], workers: int | None) -> list:
 def _in_chunks(images: np.ndarray, copies: range, seed: int, workers: int | None, aug: Augmentation) -> np.ndarray:
     chunks = np.array_split(np.arange(len(images)), max(1, -(-len(images) // CHUNK)))
     jobs = [(images[idx], copy, seed, i, aug) for copy in copies for i, idx in enumerate(chunks)]
-    parts = _run(_augment_chunk, jobs, workers)
+    parts = run_jobs(_augment_chunk, jobs, workers)
     n = len(chunks)
     return np.stack([np.concatenate(parts[c * n : (c + 1) * n]) for c in range(len(copies))])
 
@@ -269,7 +275,7 @@ def elastic(image: Image.Image, rng: np.random.Generator, scale: float, aug: Aug
     return Image.fromarray(out, "L")
 
 
-def _to_uint8(x: np.ndarray | None) -> np.ndarray:
+def to_uint8(x: np.ndarray | None) -> np.ndarray:
     if x is None:
         return np.zeros((28, 28), np.uint8)
     return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)

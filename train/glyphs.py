@@ -21,7 +21,7 @@ from PIL import Image, ImageFont
 
 from app.preprocess import to_model_input
 from train import letterforms
-from train.augment import _run, _to_uint8, affine, elastic
+from train.augment import affine, elastic, run_jobs, to_uint8
 from train.strokes import INK_LEVEL, skeleton, trace
 
 DIGITS = "0123456789"
@@ -91,7 +91,7 @@ def drawn(image: Image.Image, rng: np.random.Generator, pen: bool | None = None,
         core = skeleton(np.asarray(image) > INK_LEVEL) if core is None else core
         image = trace(core, image.size, width=ratio * height, blur=rng.uniform(0.5, 1.2))
     warped = elastic(affine(image, rng), rng, scale=image.width / 28)
-    return _to_uint8(to_model_input(warped))
+    return to_uint8(to_model_input(warped))
 
 
 def form_strokes(n: int, seed: int) -> tuple[list, list[int], list[str]]:
@@ -123,7 +123,7 @@ def font_not_digits(paths: list, views: int, seed: int, workers: int | None = No
 
 def _views(tasks, seed, workers) -> np.ndarray:
     chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
-    parts = _run(_view_chunk, [(chunk, seed, k) for k, chunk in enumerate(chunks)], workers)
+    parts = run_jobs(_view_chunk, [(chunk, seed, k) for k, chunk in enumerate(chunks)], workers)
     return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
 
 

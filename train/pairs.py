@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from app.preprocess import to_model_input
-from train.augment import CHUNK, _run, _to_uint8
+from train.augment import in_chunks, to_uint8
 
 ONE_SHARE = 1 / 3  # pairs with a 1 on one side
 GAPS = (-1, 0, 1)  # narrowest gap between the two digits' ink in any row, in 28-px pixels
@@ -30,9 +30,7 @@ DRIFT = 1.5  # typical vertical offset between them, 28-px pixels
 def touching_pairs(views: np.ndarray, labels: np.ndarray, n: int, seed: int, workers: int | None = None) -> np.ndarray:
     """`n` normalised pictures of two touching digits: uint8 (n, 28, 28), reproducible for a
     seed whatever the number of worker processes."""
-    sizes = [CHUNK] * (n // CHUNK) + ([n % CHUNK] if n % CHUNK else [])
-    parts = _run(_pair_chunk, [(views, labels, size, seed, i) for i, size in enumerate(sizes)], workers)
-    return np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+    return in_chunks(_pair_chunk, n, seed, views, labels, workers=workers)
 
 
 def _pair_chunk(views: np.ndarray, labels: np.ndarray, size: int, seed: int, chunk: int) -> np.ndarray:
@@ -49,7 +47,7 @@ def _pair_chunk(views: np.ndarray, labels: np.ndarray, size: int, seed: int, chu
         copies = rng.integers(0, len(views), size=2)
         x = to_model_input(Image.fromarray(pair(views[copies[0], a], views[copies[1], b], rng), "L"))
         if x is not None:
-            out.append(_to_uint8(x))
+            out.append(to_uint8(x))
     return np.stack(out)
 
 
