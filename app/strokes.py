@@ -102,15 +102,18 @@ def digits_drawn(strokes) -> int:
 
 def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
     """Which digit each stroke belongs to (0..k-1, left to right), from the strokes' boxes in
-    the order they were drawn: a stroke centred over the columns of the digit being written is
-    part of it, one centred over an earlier digit's columns goes back to that one, and any other
-    starts a new digit. It errs towards apart: `app.numbers` joins again the strokes the model
+    the order they were drawn: a stroke centred over the columns of the digit being written, or
+    overlapping them and not right of them (a 5's body drawn after its bar), is part of it; one
+    centred over an earlier digit's columns goes back to that one, and any other starts a new
+    digit (people write left to right). It errs towards apart: `app.numbers` joins again the strokes the model
     reads better as one digit (a 0 drawn in two halves)."""
     spans: list[list[float]] = []  # each digit's columns so far: [x0, x1]
     owner, current = [], -1
     for x0, _, x1, _ in boxes:
         centre = (x0 + x1) / 2
         over = [k for k, (a, b) in enumerate(spans) if a <= centre <= b]
+        if current >= 0 and x0 <= spans[current][1] and x1 >= spans[current][0] and centre <= spans[current][1]:
+            over = [current]  # overlapping the digit being written and not right of it: part of it
         if current in over or not over:
             k = current if current in over else len(spans)
         else:

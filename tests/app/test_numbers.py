@@ -235,6 +235,7 @@ def test_a_groups_ink_under_each_of_its_strokes_in_the_order_they_were_drawn():
 STROKE_ORDER = {
     "a 4 in two strokes": ([(10, 0, 90, 70), (60, 10, 75, 100)], [0, 0]),
     "a 5, its bar last": ([(10, 5, 80, 100), (20, 0, 85, 8)], [0, 0]),
+    "a 5 begun with its bar, then a 1": ([(30, 0, 90, 10), (0, 5, 55, 100), (100, 0, 115, 100)], [0, 0, 1]),
     "a 1 then a 0, touching": ([(40, 0, 52, 100), (50, 0, 120, 100)], [0, 1]),
     "a 7 crossed after the next digit": ([(0, 0, 70, 100), (90, 0, 160, 100), (10, 50, 60, 58)], [0, 1, 0]),
     "written right to left": ([(200, 0, 260, 100), (100, 0, 160, 100)], [1, 0]),
