@@ -24,13 +24,14 @@ class TrainConfig:
     seed: int = 1
     members: int = 3  # small CNNs averaged in one model (train/model.py)
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
-    junk_share: float = 0.05  # drawings that are not a digit, taught as "all ten equally likely"
+    not_digit_output: bool = False  # not-digits as an eleventh output folded into the ten (train/model.py), not all ten alike: run K, not kept
+    junk_share: float = 0.05  # drawings that are not a digit
     junk_pool: int = 20000  # of them made once per run
-    pair_share: float = 0.04  # two touching training digits (train/pairs.py), taught as the not-digits
+    pair_share: float = 0.04  # two touching training digits (train/pairs.py), taught as not-digits
     pair_pool: int = 20000  # of them made once per run
     fonts: bool = True  # digits, letters and signs drawn from the pinned fonts (train/font_data.py)
     font_share: float = 0.15  # font digits and letterforms, as a share of each epoch
-    letter_share: float = 0.05  # font letters and signs, taught as "all ten equally likely"
+    letter_share: float = 0.05  # font letters and signs, taught as not-digits
     extra_share: float = 0.05  # users' drawings are oversampled to this share of each epoch
     extra_holdout: float = 0.2  # share of users' drawings kept aside to measure accuracy on them
     ema_momentum: float = 0.999  # the weights are an exponential moving average over training

@@ -9,18 +9,29 @@ from app.contract import NUM_CLASSES
 from app.dataset import NOT_A_DIGIT
 from train.config import TrainConfig
 
-# The training target of each label: one-hot for a digit, all ten alike for NOT_A_DIGIT (as the
-# generated not-digits are taught).
-TARGETS = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
-assert len(TARGETS) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
+
+def targets(outputs: int) -> np.ndarray:
+    """The training target of each label (a row per label, NOT_A_DIGIT last) for members with
+    `outputs` outputs: one-hot for a digit; for NOT_A_DIGIT the eleventh output, or with ten
+    outputs all ten alike."""
+    if outputs == NUM_CLASSES + 1:
+        return np.eye(outputs, dtype=np.float32)
+    if outputs != NUM_CLASSES:
+        raise ValueError(f"members have {outputs} outputs; expected {NUM_CLASSES} or {NUM_CLASSES + 1}")
+    return np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
 
 
-def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
-    """One epoch's examples in a random order, with soft labels (N, 10): each digit once, in one
-    of its views picked at random and shifted a little; users' drawings oversampled to
-    `extra_share` of the epoch (those labelled NOT_A_DIGIT with 0.1 for every class); and
-    `junk_share` of not-digits and `pair_share` of touching pairs, labelled 0.1 for every class; with fonts, `font_share` of font
-    digits and `letter_share` of font letters and signs (labelled as the not-digits)."""
+assert len(targets(NUM_CLASSES)) == NOT_A_DIGIT + 1, "the not-a-digit target must be the row after the digits"
+
+
+def epoch_examples(data, config: TrainConfig, rng: np.random.Generator, outputs: int = NUM_CLASSES):
+    """One epoch's examples in a random order, with their targets (N, `outputs`, `targets`): each
+    digit once, in one of its views picked at random and shifted a little; users' drawings
+    oversampled to `extra_share` of the epoch; `junk_share` of not-digits and `pair_share` of
+    touching pairs; with fonts, `font_share` of font digits and `letter_share` of font letters
+    and signs. Users' NOT_A_DIGIT drawings, the not-digits, pairs, letters and signs are all
+    taught as NOT_A_DIGIT."""
+    table = targets(outputs)
     views, y_train, n = data.views, data.y_train, len(data.y_train)
     x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
     if data.extra_train:
@@ -30,7 +41,7 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
     if fonts is not None:  # digits drawn from fonts, `font_share` of the epoch
         idx = rng.integers(0, len(fonts.y), size=int(config.font_share * n))
         x, y = np.concatenate([x, _jitter(fonts.x[idx], rng, config.shift)]), np.concatenate([y, fonts.y[idx]])
-    targets = TARGETS[y]
+    wanted = table[y]
     others = [data.junk[rng.integers(0, len(data.junk), size=int(config.junk_share * n))]] if len(data.junk) else []
     if len(data.pairs):  # two touching digits: not one digit
         others.append(data.pairs[rng.integers(0, len(data.pairs), size=int(config.pair_share * n))])
@@ -39,9 +50,9 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator):
     if others:
         others = np.concatenate(others)
         x = np.concatenate([x, _jitter(others, rng, config.shift)])
-        targets = np.concatenate([targets, np.full((len(others), NUM_CLASSES), 1 / NUM_CLASSES, np.float32)])
+        wanted = np.concatenate([wanted, np.repeat(table[NOT_A_DIGIT][None], len(others), axis=0)])
     order = rng.permutation(len(x))
-    return x[order], targets[order]
+    return x[order], wanted[order]
 
 
 def _jitter(x: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:

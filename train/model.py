@@ -18,6 +18,7 @@ in all, so the fp32 ONNX file stays under 1 MB.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from app.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
@@ -26,13 +27,27 @@ IMAGE_SHAPE = INPUT_SHAPE
 MEMBERS = 3
 
 
-def build_model(seed: int = 0, members: int = MEMBERS) -> keras.Model:
-    """An uncompiled Keras model: (N, 28, 28, 1) float32 in 0..1 -> (N, 10) probabilities."""
+def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = False) -> keras.Model:
+    """An uncompiled Keras model: (N, 28, 28, 1) float32 in 0..1 -> (N, 10) probabilities.
+
+    With `not_digit_output` each member has an eleventh output, "not a digit", and the model
+    folds its share back into the ten as a tenth to each digit (a fixed matrix, `FOLD`): the
+    contract's ten probabilities, all alike for what is not a digit, as if taught that way,
+    while the digits' own outputs are free to tell apart the digits that letters resemble."""
+    outputs = NUM_CLASSES + 1 if not_digit_output else NUM_CLASSES
     image = keras.Input(IMAGE_SHAPE, name=INPUT_NAME)
-    logits = [_member(seed, k)(image) for k in range(members)]
+    logits = [_member(seed, k, outputs)(image) for k in range(members)]
     mean = layers.Average(name="mean_logits")(logits) if members > 1 else logits[0]
-    probabilities = layers.Activation("softmax", name=OUTPUT_NAME)(mean)
-    return keras.Model(image, probabilities, name="digit_cnn")
+    if not not_digit_output:
+        return keras.Model(image, layers.Activation("softmax", name=OUTPUT_NAME)(mean), name="digit_cnn")
+    fold = layers.Dense(NUM_CLASSES, use_bias=False, trainable=False, kernel_initializer="zeros", name=OUTPUT_NAME)
+    model = keras.Model(image, fold(layers.Activation("softmax", name="softmax")(mean)), name="digit_cnn")
+    fold.set_weights([FOLD])
+    return model
+
+
+# (11, 10): each digit's probability is its own plus a tenth of "not a digit"'s.
+FOLD = np.vstack([np.eye(NUM_CLASSES), np.full((1, NUM_CLASSES), 1 / NUM_CLASSES)]).astype(np.float32)
 
 
 def member_heads(model: keras.Model) -> keras.Model:
@@ -46,7 +61,12 @@ def member_heads(model: keras.Model) -> keras.Model:
     return keras.Model(inputs, heads, name="digit_cnn_members")
 
 
-def _member(seed: int, k: int) -> keras.Model:
+def member_outputs(model: keras.Model) -> int:
+    """How many outputs each member has: 10, or 11 with the "not a digit" output."""
+    return int(next(layer for layer in model.layers if layer.name.startswith("member_")).output.shape[-1])
+
+
+def _member(seed: int, k: int, outputs: int = NUM_CLASSES) -> keras.Model:
     seeds = iter(range(seed * 1000 + k * 100, seed * 1000 + k * 100 + 100))  # a seeded initializer repeats its values
 
     def conv(x, filters):
@@ -63,5 +83,5 @@ def _member(seed: int, k: int) -> keras.Model:
     x = conv(x, 48)
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4, seed=seed * 1000 + k)(x)
-    logits = layers.Dense(NUM_CLASSES, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)))(x)
+    logits = layers.Dense(outputs, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)))(x)
     return keras.Model(image, logits, name=f"member_{k}")

@@ -57,6 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--force", action="store_true", help="replace the model even if MNIST test accuracy drops")
     p.add_argument("--quick", action="store_true", help="a 2,000-digit subset and 1 epoch, for tests")
     p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits, letters or signs drawn from fonts")
+    p.add_argument("--not-digit-output", action="store_true", help="teach not-digits as an eleventh output, folded into the ten (train/model.py), not as all ten alike")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0 none, 1 bar, 2 one line per epoch")
     args = p.parse_args(argv)
     try:
@@ -70,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             fine_tune=args.fine_tune,
             quick=args.quick,
             fonts=args.fonts,
+            not_digit_output=args.not_digit_output,
         )
     except ValueError as exc:
         p.error(f"--epochs, --batch-size and --members must be positive, --copies zero or more ({exc})")
@@ -158,7 +160,7 @@ def build(config: TrainConfig, output: Path):
     from train.model import build_model
 
     if not config.fine_tune:
-        return build_model(config.seed, config.members)
+        return build_model(config.seed, config.members, config.not_digit_output)
     if not output.exists():
         raise FileNotFoundError(f"--fine-tune needs an existing model at {output}")
     return keras.models.load_model(output)
@@ -170,10 +172,10 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     import keras
     import tensorflow as tf
 
-    from train.model import member_heads
+    from train.model import member_heads, member_outputs
 
     trainer = member_heads(model)  # each member learns through its own softmax; `model` averages them
-    members = len(trainer.outputs)
+    members, outputs = len(trainer.outputs), member_outputs(model)  # a fine-tuned model keeps its outputs
     extra = config.extra_share if data.extra_train else 0
     extra += (config.font_share + config.letter_share) if data.fonts else 0
     extra += config.pair_share if len(data.pairs) else 0
@@ -198,7 +200,7 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
     for epoch in range(config.epochs):
         # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
         # Each member has its own stream: its own pick of views, shifts and order.
-        parts = [epoch_examples(data, config, rng) for _ in range(members)]
+        parts = [epoch_examples(data, config, rng, outputs) for _ in range(members)]
         x, y = tuple(p[0] for p in parts), tuple(p[1] for p in parts)
         batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.batch_size)
         batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
@@ -212,7 +214,8 @@ def evaluate(model, trainer, data: Data) -> dict:
     """MNIST test accuracy, per class, the confusion matrix, each member alone, users' drawings."""
     x_test = as_model_batch(data.x_test)
     pred = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
-    alone = [float((p.argmax(axis=1) == data.y_test).mean()) for p in trainer.predict((x_test,) * len(trainer.outputs), batch_size=1000, verbose=0)]
+    heads = trainer.predict((x_test,) * len(trainer.outputs), batch_size=1000, verbose=0)
+    alone = [float((p[:, :NUM_CLASSES].argmax(axis=1) == data.y_test).mean()) for p in heads]  # its best digit
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
     np.add.at(confusion, (data.y_test, pred), 1)
     report = {

@@ -70,7 +70,7 @@ def test_not_a_digit_drawings_are_read_back_by_training(tmp_path, mnist):
     assert sorted(y.tolist()) == sorted([NOT_A_DIGIT, int(mnist.y_test[0])])
 
 
-def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
+def test_not_a_digit_drawings_train_as_not_a_digit(tmp_path):
     from app.dataset import NOT_A_DIGIT
     from train.config import TrainConfig
     from train.drawings import users_drawings
@@ -86,7 +86,9 @@ def test_not_a_digit_drawings_train_as_all_ten_alike(tmp_path):
     blank = np.zeros((400, 28, 28), np.uint8)
     data = Data(blank[None], np.zeros(400, np.uint8), blank[:1], np.zeros(1, np.uint8), blank[:0], extra, None, "")
     config = TrainConfig()
-    x, targets = epoch_examples(data, config, np.random.default_rng(0))
-    drawn = x.reshape(len(x), -1).max(axis=1) > 0
-    assert drawn.sum() == int(config.extra_share * 400)
-    assert np.allclose(targets[drawn], 0.1) and np.allclose(targets[~drawn].max(axis=1), 1.0)
+    for outputs in (11, 10):  # as "not a digit" (the eleventh output), or as all ten alike
+        x, wanted = epoch_examples(data, config, np.random.default_rng(0), outputs)
+        drawn = x.reshape(len(x), -1).max(axis=1) > 0
+        assert drawn.sum() == int(config.extra_share * 400) and wanted.shape == (len(x), outputs)
+        assert np.allclose(wanted[drawn], np.eye(11)[10] if outputs == 11 else 0.1)
+        assert np.allclose(wanted[~drawn].max(axis=1), 1.0) and not wanted[~drawn, 10:].any()

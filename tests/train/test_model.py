@@ -1,8 +1,10 @@
 """The CNN's shape and size."""
 
 import numpy as np
+import pytest
 
-from train.model import MEMBERS, build_model, member_heads
+from app.contract import NUM_CLASSES
+from train.model import FOLD, MEMBERS, build_model, member_heads, member_outputs
 
 
 def test_shapes():
@@ -23,16 +25,33 @@ def test_same_seed_same_weights():
     assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
 
 
-def test_members_start_different_and_the_model_is_their_softmaxed_mean_logits():
-    model = build_model(seed=0)
+@pytest.mark.parametrize("not_digit_output", [True, False], ids=["eleven outputs, folded", "ten outputs"])
+def test_members_start_different_and_the_model_is_their_softmaxed_mean_logits(not_digit_output):
+    model = build_model(seed=0, not_digit_output=not_digit_output)
     heads = member_heads(model)
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
     outs = heads.predict([x] * MEMBERS, verbose=0)
-    assert len(outs) == MEMBERS >= 2
+    assert len(outs) == MEMBERS >= 2 and member_outputs(model) == outs[0].shape[1] == NUM_CLASSES + not_digit_output
     assert not np.allclose(outs[0], outs[1])
     logits = np.mean([np.log(p) for p in outs], axis=0)  # log-softmax differs from logits by a per-row constant
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    assert np.allclose(model.predict(x, verbose=0), expected, atol=1e-5)
+    assert np.allclose(model.predict(x, verbose=0), expected @ FOLD if not_digit_output else expected, atol=1e-5)
+
+
+def test_not_a_digit_is_folded_into_the_ten_as_all_ten_alike():
+    """The eleventh output's share goes a tenth to each digit: sure of "not a digit", the model
+    answers all ten alike; sure of a 3, it answers 3; the ten always sum to 1."""
+    sure_not, sure_three, half = np.eye(11)[10], np.eye(11)[3], np.full(11, 1 / 11)
+    assert np.allclose(sure_not @ FOLD, 0.1) and np.allclose(sure_three @ FOLD, np.eye(10)[3])
+    assert np.isclose((half @ FOLD).sum(), 1.0) and np.argmax(half @ FOLD) == 0
+
+
+def test_the_fold_is_not_trained():
+    model = build_model(seed=0, not_digit_output=True)
+    assert FOLD.shape == (NUM_CLASSES + 1, NUM_CLASSES)
+    assert np.array_equal(model.get_layer("probabilities").get_weights()[0], FOLD)
+    assert all(v.trainable for v in member_heads(model).trainable_variables)
+    assert len(model.non_trainable_weights) == 1
 
 
 def test_member_heads_share_the_models_weights():

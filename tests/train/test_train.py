@@ -83,6 +83,11 @@ def test_the_number_of_members_is_an_argument():
     assert parse_args(["--members", "4"]).config.members == 4
 
 
+def test_not_digits_are_all_ten_alike_unless_asked_for_as_an_eleventh_output():
+    assert not parse_args([]).config.not_digit_output
+    assert parse_args(["--not-digit-output"]).config.not_digit_output
+
+
 def test_config_refuses_impossible_runs():
     with pytest.raises(ValueError, match="epochs=0"):
         TrainConfig(epochs=0)
