@@ -91,13 +91,13 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         p, x = _read_whole(recognizer, ink)
         if x is None:
             return EMPTY_NUMBER
-        group = whole(ink)
-        if _suspect(judge(p, x), group, group.height):  # unless the model doubts it: digits written touching?
+        group, prediction = whole(ink), judge(p, x)
+        if _suspect(prediction, group, group.height):  # unless the model doubts it: digits written touching?
             runs = strokes_in(group, masks)
-            if len(runs) > 1:
+            if len(runs) > 1:  # the one way of one piece is the whole, read as `predict` reads it
                 way, _ = _split_strokes(recognizer, group, group.height, p, x, runs)
-                return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way))
-        return _reading((Digit(judge(p, x), ink.box(*group.box)),), whole=True)
+                return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way), whole=len(way) == 1)
+        return _reading((Digit(prediction, ink.box(*group.box)),), whole=True)
     groups = ink_groups(ink)
     line = _line_height(groups)
     pieces, joined = [], _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN)

@@ -105,8 +105,8 @@ def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
     the order they were drawn: a stroke centred over the columns of the digit being written, or
     overlapping them and not right of them (a 5's body drawn after its bar), is part of it; one
     centred over an earlier digit's columns goes back to that one, and any other starts a new
-    digit (people write left to right). It errs towards apart: `app.numbers` joins again the strokes the model
-    reads better as one digit (a 0 drawn in two halves)."""
+    digit (people write left to right). It errs towards apart: `app.numbers` joins again the
+    strokes the model reads better as one digit (a 0 drawn in two halves)."""
     spans: list[list[float]] = []  # each digit's columns so far: [x0, x1]
     owner, current = [], -1
     for x0, _, x1, _ in boxes:

@@ -208,6 +208,25 @@ def test_strokes_drawn_as_one_digit_are_cut_where_one_digits_strokes_end_when_th
     assert seven.box[0] < one.box[0] and one.box[2] - one.box[0] < 40  # the 1 on its own: its stroke only
 
 
+class Unsure:
+    """A stand-in for the model that reads anything as a 4 at 0.3: no cut reads better."""
+
+    def probabilities(self, batch):
+        p = np.full((len(batch), 10), 0.7 / 9, np.float32)
+        p[:, 4] = 0.3
+        return p
+
+
+def test_strokes_drawn_as_one_digit_that_no_cut_reads_better_are_read_whole():
+    """Doubted, a 4's two strokes are tried as two digits; read better as one, the reading is
+    the whole ink's, as `predict` reads it, and says so."""
+    from app.numbers import read_number
+
+    ink, strokes = drawn(TWO_STROKES[4], width=14)
+    reading = read_number(Unsure(), style(ink, "dark"), strokes)
+    assert len(reading.digits) == 1 and reading.status == "uncertain" and reading.whole
+
+
 def test_touching_digits_are_cut_from_pixels(recognizer):
     """Without strokes the cut is the model's judgement of where one digit ends: it finds both
     rings (which of them it reads right is the cut's weak point, see bench.numbers)."""
