@@ -25,6 +25,7 @@ class TrainConfig:
     members: int = 3  # small CNNs averaged in one model (train/model.py)
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
     not_digit_output: bool = False  # not-digits as an eleventh output folded into the ten (train/model.py), not all ten alike: run K, not kept
+    mnist_weight: float = 1.0  # loss weight of MNIST's digits against the other examples (their mean weight stays 1)
     junk_share: float = 0.05  # drawings that are not a digit
     junk_pool: int = 20000  # of them made once per run
     pair_share: float = 0.04  # two touching training digits (train/pairs.py), taught as not-digits
@@ -45,10 +46,10 @@ class TrainConfig:
     augmentation: Augmentation = field(default_factory=lambda: AUGMENTATION)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0 or self.members < 1:
+        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0 or self.members < 1 or self.mnist_weight <= 0:
             raise ValueError(
-                f"epochs, batch size and members must be positive and copies zero or more, got "
-                f"epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}"
+                f"epochs, batch size, members and the MNIST weight must be positive and copies zero or more, got "
+                f"epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}, mnist_weight={self.mnist_weight}"
             )
 
     def as_dict(self) -> dict:

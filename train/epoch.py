@@ -25,7 +25,8 @@ assert len(targets(NUM_CLASSES)) == NOT_A_DIGIT + 1, "the not-a-digit target mus
 
 
 def epoch_examples(data, config: TrainConfig, rng: np.random.Generator, outputs: int = NUM_CLASSES):
-    """One epoch's examples in a random order, with their targets (N, `outputs`, `targets`): each
+    """One epoch's examples in a random order, with their targets (N, `outputs`, `targets`) and
+    loss weights (N,: MNIST's digits `mnist_weight` times the rest, their mean 1): each
     digit once, in one of its views picked at random and shifted a little; users' drawings
     oversampled to `extra_share` of the epoch; `junk_share` of not-digits and `pair_share` of
     touching pairs; with fonts, `font_share` of font digits and `letter_share` of font letters
@@ -51,8 +52,10 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator, outputs:
         others = np.concatenate(others)
         x = np.concatenate([x, _jitter(others, rng, config.shift)])
         wanted = np.concatenate([wanted, np.repeat(table[NOT_A_DIGIT][None], len(others), axis=0)])
+    weight = np.ones(len(x), np.float32)
+    weight[:n] = config.mnist_weight
     order = rng.permutation(len(x))
-    return x[order], wanted[order]
+    return x[order], wanted[order], weight[order] / weight.mean()
 
 
 def _jitter(x: np.ndarray, rng: np.random.Generator, shift: int) -> np.ndarray:

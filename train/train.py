@@ -58,6 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="a 2,000-digit subset and 1 epoch, for tests")
     p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits, letters or signs drawn from fonts")
     p.add_argument("--not-digit-output", action="store_true", help="teach not-digits as an eleventh output, folded into the ten (train/model.py), not as all ten alike")
+    p.add_argument("--mnist-weight", type=float, default=TrainConfig.mnist_weight, help="loss weight of MNIST's digits against fonts, letters and not-digits (the mean weight stays 1)")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0 none, 1 bar, 2 one line per epoch")
     args = p.parse_args(argv)
     try:
@@ -72,9 +73,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             quick=args.quick,
             fonts=args.fonts,
             not_digit_output=args.not_digit_output,
+            mnist_weight=args.mnist_weight,
         )
     except ValueError as exc:
-        p.error(f"--epochs, --batch-size and --members must be positive, --copies zero or more ({exc})")
+        p.error(f"--epochs, --batch-size, --members and --mnist-weight must be positive, --copies zero or more ({exc})")
     return args
 
 
@@ -201,9 +203,13 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
         # uint8 into TensorFlow, scaled there batch by batch: no 200 MB float copy per epoch.
         # Each member has its own stream: its own pick of views, shifts and order.
         parts = [epoch_examples(data, config, rng, outputs) for _ in range(members)]
-        x, y = tuple(p[0] for p in parts), tuple(p[1] for p in parts)
-        batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.batch_size)
-        batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
+        x, y, w = (tuple(p[i] for p in parts) for i in range(3))
+        if config.mnist_weight == 1:  # all weights 1: fitted without them, as before they existed
+            batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(config.batch_size)
+            batches = batches.map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
+        else:
+            batches = tf.data.Dataset.from_tensor_slices((x, y, w)).batch(config.batch_size)
+            batches = batches.map(lambda x, y, w: (tuple(_scale(v) for v in x), y, w)).prefetch(2)
         trainer.fit(batches, initial_epoch=epoch, epochs=epoch + 1, shuffle=False, verbose=verbose)  # shuffled above
     del optimizer.finalize_variable_values
     optimizer.finalize_variable_values(trainer.trainable_variables)

@@ -11,7 +11,7 @@ def inked_taught_as_not_a_digit(data, config) -> int:
 
     counts = set()
     for outputs in (11, 10):
-        x, wanted = epoch_examples(data, config, np.random.default_rng(0), outputs)
+        x, wanted, _ = epoch_examples(data, config, np.random.default_rng(0), outputs)
         drawn = x.reshape(len(x), -1).max(axis=1) > 0
         assert wanted.shape == (len(x), outputs)
         assert np.allclose(wanted[drawn], np.eye(11)[10] if outputs == 11 else 0.1)

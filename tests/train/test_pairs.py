@@ -1,6 +1,7 @@
 """Two touching training digits, taught as "not one digit"."""
 
 import numpy as np
+import pytest
 
 from tests.support.epochs import inked_taught_as_not_a_digit
 from train.augment import normalise
@@ -61,3 +62,18 @@ def test_an_epoch_teaches_its_share_of_pairs_as_not_a_digit():
     data = Data(blank[None], np.zeros(400, np.uint8), blank[:1], np.zeros(1, np.uint8), blank[:0], None, None, "", pairs=pairs)
     config = TrainConfig()
     assert inked_taught_as_not_a_digit(data, config) == int(config.pair_share * 400)
+
+
+def test_an_epoch_weighs_mnist_digits_against_the_rest_as_asked():
+    from train.config import TrainConfig
+    from train.epoch import epoch_examples
+    from train.train import Data
+
+    blank = np.zeros((400, 28, 28), np.uint8)
+    pairs = np.full((50, 28, 28), 255, np.uint8)  # the pairs are the only ink: MNIST's digits are blank
+    data = Data(blank[None], np.zeros(400, np.uint8), blank[:1], np.zeros(1, np.uint8), blank[:0], None, None, "", pairs=pairs)
+    for asked in (1.0, 3.0):
+        x, _, weight = epoch_examples(data, TrainConfig(mnist_weight=asked), np.random.default_rng(0))
+        inked = x.reshape(len(x), -1).max(axis=1) > 0
+        assert weight.mean() == pytest.approx(1.0)
+        assert np.allclose(weight[~inked] / weight[inked][0], asked) and np.allclose(weight[inked], weight[inked][0])

@@ -88,8 +88,15 @@ def test_not_digits_are_all_ten_alike_unless_asked_for_as_an_eleventh_output():
     assert parse_args(["--not-digit-output"]).config.not_digit_output
 
 
+def test_mnist_weighs_as_much_as_the_rest_unless_asked_for_more():
+    assert parse_args([]).config.mnist_weight == 1
+    assert parse_args(["--mnist-weight", "3"]).config.mnist_weight == 3
+
+
 def test_config_refuses_impossible_runs():
     with pytest.raises(ValueError, match="epochs=0"):
         TrainConfig(epochs=0)
     with pytest.raises(ValueError, match="members=0"):
         TrainConfig(members=0)
+    with pytest.raises(ValueError, match="mnist_weight=0"):
+        TrainConfig(mnist_weight=0)
