@@ -23,8 +23,12 @@ class TrainConfig:
     copies: int = 3  # augmented copies of each training digit
     seed: int = 1
     members: int = 3  # small CNNs averaged in one model (train/model.py)
+    filters: tuple[int, ...] = (16, 32, 32, 48, 48)  # each member's five convolutions (train/model.py FILTERS)
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
     not_digit_output: bool = False  # not-digits as an eleventh output folded into the ten (train/model.py), not all ten alike: run K, not kept
+    teacher: bool = False  # MNIST's targets mixed with the MNIST-only model's answers (train/teacher.py)
+    teacher_share: float = 0.5  # the teacher's part in those targets
+    teacher_temperature: float = 1.0  # its answers softened (softmax of logits / T)
     mnist_weight: float = 1.0  # loss weight of MNIST's digits against the other examples (their mean weight stays 1)
     junk_share: float = 0.05  # drawings that are not a digit
     junk_pool: int = 20000  # of them made once per run
@@ -46,10 +50,11 @@ class TrainConfig:
     augmentation: Augmentation = field(default_factory=lambda: AUGMENTATION)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0 or self.members < 1 or self.mnist_weight <= 0:
+        if self.epochs < 1 or self.batch_size < 1 or self.copies < 0 or self.members < 1 or self.mnist_weight <= 0 or not 0 <= self.teacher_share <= 1 or self.teacher_temperature <= 0:
             raise ValueError(
-                f"epochs, batch size, members and the MNIST weight must be positive and copies zero or more, got "
-                f"epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}, mnist_weight={self.mnist_weight}"
+                f"epochs, batch size, members and the MNIST weight must be positive, copies zero or more and the teacher's share "
+                f"0..1 and its temperature positive, got epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}, "
+                f"mnist_weight={self.mnist_weight}, teacher_share={self.teacher_share}, teacher_temperature={self.teacher_temperature}"
             )
 
     def as_dict(self) -> dict:

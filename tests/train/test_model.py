@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from app.contract import NUM_CLASSES
-from train.model import FOLD, MEMBERS, build_model, member_heads, member_outputs
+from train.config import TrainConfig
+from train.model import FILTERS, FOLD, MEMBERS, build_model, member_heads, member_outputs
 
 
 def test_shapes():
@@ -18,6 +19,20 @@ def test_shapes():
 
 def test_small_enough_for_a_1mb_onnx_file():
     assert build_model().count_params() * 4 < 1_000_000
+
+
+def test_wider_members_are_asked_for_by_their_filters():
+    assert TrainConfig().filters == FILTERS
+    wide = build_model(filters=(16, 32, 48, 64, 64))
+    convs = [layer.filters for layer in wide.get_layer("member_0").layers if hasattr(layer, "filters")]
+    assert convs == [16, 32, 48, 64, 64] and wide.count_params() > build_model().count_params()
+    assert wide.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("filters", [(16, 32, 32, 48), (16, 32, 0, 48, 48)])
+def test_wider_members_are_asked_for_by_their_filters_fail(filters):
+    with pytest.raises(ValueError, match="5 positive counts"):
+        build_model(filters=filters)
 
 
 def test_same_seed_same_weights():

@@ -83,6 +83,14 @@ def test_the_number_of_members_is_an_argument():
     assert parse_args(["--members", "4"]).config.members == 4
 
 
+def test_the_members_widths_are_an_argument(capsys):
+    assert parse_args([]).config.filters == TrainConfig.filters
+    assert parse_args(["--filters", "16,32,48,64,64"]).config.filters == (16, 32, 48, 64, 64)
+    with pytest.raises(SystemExit):
+        parse_args(["--filters", "16,wide"])
+    assert "like 16,32,32,48,48" in capsys.readouterr().err
+
+
 def test_not_digits_are_all_ten_alike_unless_asked_for_as_an_eleventh_output():
     assert not parse_args([]).config.not_digit_output
     assert parse_args(["--not-digit-output"]).config.not_digit_output
