@@ -11,6 +11,16 @@ from dataclasses import asdict, dataclass, field
 
 from train.augment import AUGMENTATION, Augmentation
 
+CONVOLUTIONS = 5  # in each member (train/model.py)
+
+
+def check_filters(filters) -> tuple[int, ...]:
+    """Each member's convolution widths as a tuple; ValueError unless CONVOLUTIONS positive counts."""
+    filters = tuple(filters)
+    if len(filters) != CONVOLUTIONS or min(filters) < 1:
+        raise ValueError(f"filters are {CONVOLUTIONS} positive counts, one per convolution; got {filters}")
+    return filters
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -56,6 +66,7 @@ class TrainConfig:
                 f"0..1 and its temperature positive, got epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}, "
                 f"mnist_weight={self.mnist_weight}, teacher_share={self.teacher_share}, teacher_temperature={self.teacher_temperature}"
             )
+        check_filters(self.filters)
 
     def as_dict(self) -> dict:
         return asdict(self)

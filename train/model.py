@@ -22,6 +22,7 @@ import numpy as np
 from keras import layers
 
 from app.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
+from train.config import check_filters
 
 IMAGE_SHAPE = INPUT_SHAPE
 MEMBERS = 3
@@ -37,9 +38,8 @@ def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = 
     while the digits' own outputs are free to tell apart the digits that letters resemble."""
     outputs = NUM_CLASSES + 1 if not_digit_output else NUM_CLASSES
     image = keras.Input(IMAGE_SHAPE, name=INPUT_NAME)
-    if len(filters) != len(FILTERS) or min(filters) < 1:
-        raise ValueError(f"filters are {len(FILTERS)} positive counts, one per convolution; got {filters}")
-    logits = [_member(seed, k, outputs, tuple(filters))(image) for k in range(members)]
+    filters = check_filters(filters)
+    logits = [_member(seed, k, outputs, filters)(image) for k in range(members)]
     mean = layers.Average(name="mean_logits")(logits) if members > 1 else logits[0]
     if not not_digit_output:
         return keras.Model(image, layers.Activation("softmax", name=OUTPUT_NAME)(mean), name="digit_cnn")

@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             teacher_temperature=args.teacher_temperature,
         )
     except ValueError as exc:
-        p.error(f"--epochs, --batch-size, --members and --mnist-weight must be positive, --copies zero or more, --teacher-share 0..1, --teacher-temperature positive ({exc})")
+        p.error(f"--epochs, --batch-size, --members and --mnist-weight must be positive, --copies zero or more, --teacher-share 0..1, --teacher-temperature positive, --filters five positive counts ({exc})")
     return args
 
 

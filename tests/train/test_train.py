@@ -89,6 +89,9 @@ def test_the_members_widths_are_an_argument(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--filters", "16,wide"])
     assert "like 16,32,32,48,48" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # refused before any data is made, not when the model is built
+        parse_args(["--filters", "16,32"])
+    assert "5 positive counts" in capsys.readouterr().err
 
 
 def test_not_digits_are_all_ten_alike_unless_asked_for_as_an_eleventh_output():
