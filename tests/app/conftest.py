@@ -130,8 +130,12 @@ def streamlit_server(browser, tmp_path_factory):
 @pytest.fixture
 def new_session(browser):
     """A function that opens `url` in a new browser context (a visitor of its own) with the given
-    viewport and each step allowed `timeout_ms`; returns the page. Every context it opened closes
-    after the test."""
+    viewport and each step allowed `timeout_ms`; returns the page once its canvas is laid out for
+    the viewport (`bench.browser.settled_canvas`: the page may remake the canvas after measuring
+    the width, and a stroke drawn before that is lost). Every context it opened closes after
+    the test."""
+    from bench.browser import settled_canvas
+
     contexts = []
 
     def open_session(url: str, viewport: dict[str, int], timeout_ms: float):
@@ -140,6 +144,7 @@ def new_session(browser):
         contexts.append(context)
         page = context.new_page()
         page.goto(url)
+        settled_canvas(page, timeout_ms)
         return page
 
     yield open_session
