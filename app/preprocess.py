@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
-from app.images import bounded, eight_bit_grey
+from app.images import bounded, eight_bit_grey, shrunk
 
 WORK_SIZE = 640  # larger pictures are reduced to this longest side before anything else (the widest canvas is not)
 STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
@@ -88,35 +88,46 @@ def find_ink(image: Image.Image | np.ndarray) -> Ink | None:
     return Ink(pixels, (left + x) * scale, (top + y) * scale, scale)
 
 
-def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None, tuple[int, int], float]:
+def _grayscale(image: Image.Image | np.ndarray) -> tuple[Image.Image, int | None, tuple[float, float], float]:
     """8-bit luminance, and the background value when it is known (transparent pictures: the
     drawing is cropped to its opaque part and laid on a backdrop that contrasts with it); then
     the top-left corner of that luminance in the reduced picture, and picture pixels per
-    reduced pixel."""
+    reduced pixel. Pictures up to twice WORK_SIZE are made grey (and cropped) first and reduced
+    after, a fraction of the work; larger ones are reduced first."""
     shape = image.shape[:2] if isinstance(image, np.ndarray) else getattr(image, "size", (1, 1))
     longest = max(shape) if len(shape) == 2 else 1  # bounded() refuses anything else
-    image = bounded(image, WORK_SIZE)
+    image = bounded(image, WORK_SIZE if longest > 2 * WORK_SIZE else max(longest, 1))
+    gray, background, corner = _grey(image)
     scale = max(longest, 1) / max(image.size)
+    if max(image.size) > WORK_SIZE:  # averaged down to WORK_SIZE on the picture's longest side
+        f = WORK_SIZE / max(image.size)
+        gray = shrunk(gray, max(gray.size) * f)
+        corner, scale = (corner[0] * f, corner[1] * f), scale / f
+    return gray, background, corner, scale
+
+
+def _grey(image: Image.Image) -> tuple[Image.Image, int | None, tuple[int, int]]:
+    """The luminance of `image` as `_grayscale` gives it, at the picture's size."""
     mode = image.mode
     if mode.startswith("I") or mode == "F":
-        return eight_bit_grey(image), None, (0, 0), scale
+        return eight_bit_grey(image), None, (0, 0)
     if mode in ("LA", "La", "PA", "RGBa") or (mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
     if image.mode != "RGBA":
-        return image.convert("L"), None, (0, 0), scale
+        return image.convert("L"), None, (0, 0)
     alpha = image.getchannel("A")
     if alpha.getextrema()[0] >= 250:
-        return image.convert("L"), None, (0, 0), scale
+        return image.convert("L"), None, (0, 0)
     box = alpha.getbbox()
     if box is None:  # fully transparent
-        return Image.new("L", (1, 1)), 0, (0, 0), scale
+        return Image.new("L", (1, 1)), 0, (0, 0)
     # What is drawn (opaque) is dark or light; lay it on the opposite backdrop.
     image, alpha = image.crop(box), alpha.crop(box)
     gray = image.convert("L")
     opaque = np.asarray(alpha) > 127
     mean_drawn = np.asarray(gray)[opaque].mean() if opaque.any() else 0.0
     backdrop = 255 if mean_drawn < 128 else 0
-    return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop, box[:2], scale
+    return Image.composite(gray, Image.new("L", gray.size, backdrop), alpha), backdrop, box[:2]
 
 
 def _canvas_ink(gray: Image.Image, background: int) -> tuple[np.ndarray, tuple[int, int]] | None:

@@ -180,19 +180,23 @@ def _assemble(ink: Ink, small: np.ndarray, count: int, f: int) -> list[Group]:
     digits, each digit's pixels cut out, left to right; all the ink as one group when it is one
     digit. A piece's pixels are its label's blocks that hold ink, looked for only in its box."""
     h, w = ink.pixels.shape
+    inked = ink.pixels > 0
 
-    def labels(y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
-        """The full-size label of every inked pixel in [y0, y1) x [x0, x1) (0 elsewhere)."""
-        block = small[y0 // f : (y1 - 1) // f + 1, x0 // f : (x1 - 1) // f + 1]
-        full = np.repeat(np.repeat(block, f, axis=0), f, axis=1)[y0 % f : y0 % f + y1 - y0, x0 % f : x0 % f + x1 - x0]
-        return np.where(ink.pixels[y0:y1, x0:x1] > 0, full, 0)
+    def among(y0: int, y1: int, x0: int, x1: int, *wanted: int) -> np.ndarray:
+        """Which inked pixels of [y0, y1) x [x0, x1) lie in blocks labelled one of `wanted`."""
+        chosen = np.zeros(count + 1, bool)
+        chosen[list(wanted)] = True
+        block = chosen[small[y0 // f : (y1 - 1) // f + 1, x0 // f : (x1 - 1) // f + 1]]
+        bh, bw = block.shape
+        full = np.broadcast_to(block[:, None, :, None], (bh, f, bw, f)).reshape(bh * f, bw * f)
+        return full[y0 % f : y0 % f + y1 - y0, x0 % f : x0 % f + x1 - x0] & inked[y0:y1, x0:x1]
 
     boxes, mass, names = [], [], []
     for k in range(1, count + 1):
         piece = small == k
         rows, cols = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
         wy0, wy1, wx0, wx1 = rows[0] * f, min(h, (rows[-1] + 1) * f), cols[0] * f, min(w, (cols[-1] + 1) * f)
-        mine = labels(wy0, wy1, wx0, wx1) == k
+        mine = among(wy0, wy1, wx0, wx1, k)
         rows = np.flatnonzero(mine.any(axis=1))
         if rows.size == 0:
             continue
@@ -208,7 +212,7 @@ def _assemble(ink: Ink, small: np.ndarray, count: int, f: int) -> list[Group]:
         members = [k for k, o in zip(names, owner) if o == g]
         x0, y0 = min(boxes[i][0] for i, o in enumerate(owner) if o == g), min(boxes[i][1] for i, o in enumerate(owner) if o == g)
         x1, y1 = max(boxes[i][2] for i, o in enumerate(owner) if o == g), max(boxes[i][3] for i, o in enumerate(owner) if o == g)
-        pixels = np.where(np.isin(labels(y0, y1, x0, x1), members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
+        pixels = np.where(among(y0, y1, x0, x1, *members), ink.pixels[y0:y1, x0:x1], 0.0).astype(np.float32)
         groups.append(Group(pixels, (x0, y0, x1, y1)))
     return sorted(groups, key=lambda g: (g.box[0] + g.box[2]) / 2)
 

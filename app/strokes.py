@@ -175,8 +175,11 @@ def _sparse(xy: np.ndarray, step: float) -> np.ndarray:
     """The stroke's points about `step` apart along it, ends kept: the pointer reports a point
     every pixel or two, and a wide nib's line needs far fewer."""
     along = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(xy, axis=0)).sum(axis=1))])
-    keep = np.flatnonzero(np.diff(np.floor(along / max(step, 1.0)), prepend=-1.0) > 0)
-    return xy[np.unique(np.append(keep, len(xy) - 1))]
+    cell = np.floor(along / max(step, 1.0))
+    keep = np.flatnonzero(cell[1:] > cell[:-1]) + 1  # the first point in each step, after the first
+    if not keep.size or keep[-1] != len(xy) - 1:
+        keep = np.append(keep, len(xy) - 1)
+    return xy[np.concatenate([[0], keep])] if len(xy) > 1 else xy
 
 
 def _box(xy: np.ndarray, width: float) -> tuple[float, float, float, float]:

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.contract import DIGIT_BOX, IMAGE_SIZE
 from app.images import shrunk
-from app.preprocess import block_any, block_mean, to_model_input
+from app.preprocess import WORK_SIZE, block_any, block_mean, find_ink, to_model_input
 
 
 def on_canvas(digit, size=280, scale=10.0, at=None, thicken=0):
@@ -136,6 +136,25 @@ def test_pictures_larger_than_the_working_size_in_any_mode(mode):
     else:
         image = grey.convert(mode)
     assert similar(to_model_input(image), to_model_input(grey)) > 0.95, mode
+
+
+@pytest.mark.parametrize("width", [900, 1400])
+def test_a_wide_transparent_drawing_is_found_where_it_is_drawn(width):
+    """A drawing wider than the working size, on a transparent canvas, is read as the same
+    drawing on white: the same ink, in the same place of the picture (up to the pixel the
+    reduction makes); up to twice the working size it is cropped and made grey first."""
+    pen = Image.new("L", (width, 280))
+    ImageDraw.Draw(pen).line([(300, 60), (360, 220), (width - 200, 100)], fill=255, width=18)
+    transparent = Image.merge("RGBA", [Image.new("L", pen.size, 17)] * 3 + [pen])
+    on_white = Image.composite(Image.new("L", pen.size, 17), Image.new("L", pen.size, 255), pen)
+    found, expected = find_ink(transparent), find_ink(on_white)
+    drawn = pen.getbbox()
+    assert found.scale == pytest.approx(expected.scale) == pytest.approx(width / WORK_SIZE)
+    for box in (found.box(0, 0, *found.pixels.shape[::-1]), expected.box(0, 0, *expected.pixels.shape[::-1])):
+        assert all(abs(a - b) <= 2 * found.scale + 1 for a, b in zip(box, drawn)), box
+    h, w = (min(a, b) for a, b in zip(found.pixels.shape, expected.pixels.shape))
+    assert abs(found.pixels.shape[0] - expected.pixels.shape[0]) <= 1 and abs(found.pixels.shape[1] - expected.pixels.shape[1]) <= 1
+    assert np.abs(found.pixels[:h, :w] - expected.pixels[:h, :w]).mean() < 0.02
 
 
 def test_a_picture_with_alpha_is_shrunk_a_band_at_a_time_as_if_whole():
