@@ -164,9 +164,14 @@ def _best_joins(
             scores.update({k: _score(probabilities[k], runs[k].width, line, runs[k].height) + join_cost * (k[1] - k[0] - 1) for k in found})
 
     read([k for k in runs if k[1] == k[0] + 1])
-    # A join scores at most DIGIT_COST plus its join costs (the model sure, no penalty): one
-    # that cannot beat its groups read apart is not read at all.
-    read([k for k in runs if k[1] > k[0] + 1 and DIGIT_COST + join_cost * (k[1] - k[0] - 1) >= _apart(scores, *k)])
+    # A join scores at most DIGIT_COST plus its join costs and the penalty its shape earns
+    # whatever it reads as (the model sure): one that cannot beat its groups read apart is not
+    # read at all (a hair's breadth kept for the sums' rounding).
+    read([
+        k for k in runs
+        if k[1] > k[0] + 1
+        and DIGIT_COST + join_cost * (k[1] - k[0] - 1) + _shape(runs[k].width, line, runs[k].height) + 1e-9 >= _apart(scores, *k)
+    ])
     if not scores:
         return []
     chosen = _best_path(len(groups), scores, skip=True)
@@ -197,12 +202,19 @@ def _score(probabilities: np.ndarray, width: int, line: float, height: int | Non
     for anything but a 1 (in line heights), plus DIGIT_COST."""
     digit = int(np.argmax(probabilities))
     wide = width / line
-    shape = -SHAPE_PENALTY * max(0.0, wide - TOO_WIDE)
-    if height is not None and height < LOW_PIECE * line:
-        shape -= SHAPE_PENALTY * (LOW_PIECE - height / line) / LOW_PIECE
+    shape = _shape(width, line, height)
     if wide < NARROW and digit != 1:
         shape -= SHAPE_PENALTY * (NARROW - wide) / NARROW
     return math.log(max(float(probabilities[digit]), 1e-6)) + shape + DIGIT_COST
+
+
+def _shape(width: int, line: float, height: int | None) -> float:
+    """The penalty of `_score` that a piece earns whatever digit it reads as: too wide for one
+    digit, or too low for one (a fragment of a stroke)."""
+    shape = -SHAPE_PENALTY * max(0.0, width / line - TOO_WIDE)
+    if height is not None and height < LOW_PIECE * line:
+        shape -= SHAPE_PENALTY * (LOW_PIECE - height / line) / LOW_PIECE
+    return shape
 
 
 def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
@@ -218,18 +230,15 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
     h, w = group.pixels.shape
     seams = [np.zeros(h, np.int64), *cut_seams(group.pixels, least, MAX_CUTS), np.full(h, w, np.int64)]
     last = len(seams) - 1
-    candidates = {(0, last): ((0, 0, w, h), whole_x)}
+    candidates = {}
     for i in range(last):
         for j in range(i + 1, last + 1):
             if (i, j) == (0, last) or seams[j][-1] - seams[i][-1] > 1.5 * TOO_WIDE * line:
                 continue
             found = between(group.pixels, seams[i], seams[j])
-            if found is None or found[1][3] - found[1][1] < LOW_PIECE * group.height:
-                continue
-            x = centre_digit(found[0])
-            if x is not None:
-                candidates[(i, j)] = (found[1], x)
-    return _best_cut(recognizer, last, candidates, whole_p, group, line)
+            if found is not None and found[1][3] - found[1][1] >= LOW_PIECE * group.height:
+                candidates[(i, j)] = found[::-1]
+    return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
 
 
 def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
@@ -239,7 +248,7 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
     (`app.strokes.strokes_in`)."""
     h, w = group.pixels.shape
     last = len(strokes)
-    candidates = {(0, last): ((0, 0, w, h), whole_x)}
+    candidates = {}
     for i in range(last):
         under = np.zeros((h, w), bool)
         for j in range(i + 1, last + 1):
@@ -250,27 +259,43 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
             if rows.size == 0 or rows[-1] + 1 - rows[0] < LOW_PIECE * group.height or cols[-1] + 1 - cols[0] > 1.5 * TOO_WIDE * line:
                 continue
             y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-            x = centre_digit(np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
-            if x is not None:
-                candidates[(i, j)] = ((x0, y0, x1, y1), x)
-    return _best_cut(recognizer, last, candidates, whole_p, group, line)
+            candidates[(i, j)] = ((x0, y0, x1, y1), np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
+    return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
 
 
-def _best_cut(recognizer: Recognizer, last: int, candidates: dict, whole_p: np.ndarray, group: Group, line: float) -> tuple[list, float]:
-    """The best way of covering 0..last with the candidate pieces ((box in the group, model
-    input) per span; (0, last) is the whole group, read as `whole_p`), the others read in one
-    model call: its pieces as [(probabilities, model input, box in the ink crop)], and its score."""
-    keys = [k for k in candidates if k != (0, last)]
-    probabilities = {(0, last): whole_p}
-    if keys:
-        probabilities.update(zip(keys, recognizer.probabilities(np.stack([candidates[k][1] for k in keys]))))
-    scores = {k: _score(probabilities[k], candidates[k][0][2] - candidates[k][0][0], line, candidates[k][0][3] - candidates[k][0][1]) for k in candidates}
+def _best_cut(
+    recognizer: Recognizer, last: int, candidates: dict, whole_p: np.ndarray, whole_x: np.ndarray, group: Group, line: float
+) -> tuple[list, float]:
+    """The best way of covering 0..last with the candidate pieces ((box in the group, its ink)
+    per span) or the whole group (0, last), read as `whole_p` from `whole_x`: its pieces as
+    [(probabilities, model input, box in the ink crop)], and its score. A piece is read only
+    when the best way could go through it: at first each unread piece counts at the most it
+    could score (the model sure of it, its shape's penalty), the pieces of the best way so
+    counted are read (one model call), and so on until the best way is all read: the way
+    reading every piece would choose, for a fraction of the model's work."""
+    h, w = group.pixels.shape
+    boxes = {(0, last): (0, 0, w, h), **{k: box for k, (box, _) in candidates.items()}}
+    probabilities, inputs = {(0, last): whole_p}, {(0, last): whole_x}
+    scores = {(0, last): _score(whole_p, w, line, h)}
+    most = {k: DIGIT_COST + _shape(x1 - x0, line, y1 - y0) for k, (x0, y0, x1, y1) in boxes.items() if k not in scores}
+    while True:
+        chosen = _best_path(last, {**most, **scores})
+        unread = [k for k in chosen if k not in scores]
+        if not unread:
+            break
+        for k in unread:
+            del most[k]
+            if (x := centre_digit(candidates[k][1])) is not None:
+                inputs[k] = x
+        read = [k for k in unread if k in inputs]
+        if read:
+            probabilities.update(zip(read, recognizer.probabilities(np.stack([inputs[k] for k in read]))))
+            scores.update({k: _score(probabilities[k], boxes[k][2] - boxes[k][0], line, boxes[k][3] - boxes[k][1]) for k in read})
     gx, gy = group.box[:2]
     out = []
-    chosen = _best_path(last, scores)
     for key in chosen:
-        (x0, y0, x1, y1), x = candidates[key]
-        out.append((probabilities[key], x, (gx + x0, gy + y0, gx + x1, gy + y1)))
+        x0, y0, x1, y1 = boxes[key]
+        out.append((probabilities[key], inputs[key], (gx + x0, gy + y0, gx + x1, gy + y1)))
     return sorted(out, key=lambda piece: piece[2][0] + piece[2][2]), sum(scores[k] for k in chosen)
 
 

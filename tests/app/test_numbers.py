@@ -236,6 +236,53 @@ def test_touching_digits_are_cut_from_pixels(recognizer):
     assert reading.digits[0].box[2] <= reading.digits[1].box[2]
 
 
+def test_the_cut_search_reads_only_the_pieces_the_best_way_could_pass_through(recognizer, sure_digits, monkeypatch):
+    """A touching piece is tried as many pieces; each is read only while the best way of
+    cutting could still go through it. The readings are those of reading every piece."""
+    import app.numbers
+    from app.numbers import _best_path, _score, centre_digit
+
+    def read_all(recognizer, last, candidates, whole_p, whole_x, group, line):  # the eager search it replaced
+        h, w = group.pixels.shape
+        pieces = {(0, last): ((0, 0, w, h), whole_x)}
+        pieces.update({k: (box, x) for k, (box, ink) in candidates.items() if (x := centre_digit(ink)) is not None})
+        keys = [k for k in pieces if k != (0, last)]
+        p = {(0, last): whole_p, **dict(zip(keys, recognizer.probabilities(np.stack([pieces[k][1] for k in keys]))))}
+        scores = {k: _score(p[k], box[2] - box[0], line, box[3] - box[1]) for k, (box, _) in pieces.items()}
+        chosen = _best_path(last, scores)
+        gx, gy = group.box[:2]
+        out = [(p[k], pieces[k][1], (gx + b[0], gy + b[1], gx + b[2], gy + b[3])) for k in chosen for b in [pieces[k][0]]]
+        return sorted(out, key=lambda piece: piece[2][0] + piece[2][2]), sum(scores[k] for k in chosen)
+
+    read = {"n": 0}
+    probabilities = recognizer.probabilities
+
+    def counted(x):
+        read["n"] += len(x)
+        return probabilities(x)
+
+    monkeypatch.setattr(recognizer, "probabilities", counted)
+    def touching(number: str) -> Image.Image:  # each digit laid over the last one's right edge
+        inks = [written([sure_digits[int(c)][k % 3]], gap=0)[0] for k, c in enumerate(number)]
+        boxes = [ink.getbbox() for ink in inks]
+        canvas = np.zeros((HEIGHT, 60 + sum(b[2] - b[0] for b in boxes)), np.uint8)
+        x = 30
+        for ink, (x0, _, x1, _) in zip(inks, boxes):
+            part = np.asarray(ink)[:, x0:x1]
+            canvas[:, x : x + x1 - x0] = np.maximum(canvas[:, x : x + x1 - x0], part)
+            x += x1 - x0 - 12
+        return style(Image.fromarray(canvas), "light")
+
+    pictures = [touching(number) for number in ("00", "314", "2026", "857", "49")]
+    lazy = [recognizer.read_number(p) for p in pictures]
+    lazy_reads, read["n"] = read["n"], 0
+    monkeypatch.setattr(app.numbers, "_best_cut", read_all)
+    eager = [recognizer.read_number(p) for p in pictures]
+    assert [(r.number, [d.box for d in r.digits]) for r in lazy] == [(r.number, [d.box for d in r.digits]) for r in eager]
+    assert sum(len(r.digits) for r in lazy) > len(pictures)  # they were cut
+    assert lazy_reads < 0.7 * read["n"], (lazy_reads, read["n"])
+
+
 def test_a_groups_ink_under_each_of_its_strokes_in_the_order_they_were_drawn():
     from app.segment import whole
 
