@@ -235,7 +235,8 @@ def result_ui(recognizer: Recognizer | None, image, strokes: list | None, hook: 
             saved = number_view.number_ui("draw", image, result, recognizer, "digit-result", "drawing", hook)
         else:
             st.html(hook + render.result_html(result, "digit-result", "drawing"))
-            saved = result.status in ("ok", "uncertain") and feedback_ui("draw", image, result, recognizer)
+            # Shown, disabled, with nothing to confirm: the first stroke then only changes it.
+            saved = feedback_ui("draw", image, result, recognizer, disabled=result.status not in ("ok", "uncertain"))
         if saved:
             state.draw_saved = saved
             clear_canvas()  # ready for the next digit

@@ -20,24 +20,27 @@ CONSENT = (
 )
 
 
-def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer) -> str | None:
+def feedback_ui(key: str, image, result: Reading, recognizer: Recognizer | None, disabled: bool = False) -> str | None:
     """"Right?" / "No, it was:" under a prediction. Saves `image` on a click and returns the
-    confirmation; a refusal is shown here and gives None."""
+    confirmation; a refusal is shown here and gives None. `disabled` shows the row with nothing
+    to confirm yet (an empty canvas): the first stroke then changes the row instead of making
+    it, which the browser does in a fraction of the time."""
     prediction = result.prediction
     # When the page says "not sure", a bare "Right?" would not say which guess it confirms.
-    confirm = "Right?" if result.status == "ok" else f"It's {prediction.digit}"
+    confirm = "Right?" if disabled or result.status == "ok" else f"It's {prediction.digit}"
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         right = st.button(
-            confirm, key=f"{key}-right", icon=":material/check:",
-            help=f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
+            confirm, key=f"{key}-right", icon=":material/check:", disabled=disabled,
+            help="Yes: keep this drawing, with the digit it shows, for the next model to learn from." if disabled
+            else f"Yes: keep this drawing, labelled {prediction.digit}, for the next model to learn from.",
         )
         label = st.selectbox(
             "No, it was:", LABELS, index=None, placeholder="choose", key=f"{key}-label", width=140,
-            format_func=label_name,
+            format_func=label_name, disabled=disabled,
         )
-        correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:")
+        correct = st.button("Save correction", key=f"{key}-save", icon=":material/edit:", disabled=disabled)
     st.caption(CONSENT)
-    if not (right or correct):
+    if disabled or not (right or correct):
         return None
     version = recognizer.card.get("version")
     label = prediction.digit if right else label

@@ -9,7 +9,10 @@ in the browser. Latency is timed inside Chromium: `performance.now()` at the mou
 stroke, to the first change of the page's result element after it (a MutationObserver); each
 stroke is drawn on a cleared canvas. For a number, 1071 is written across the cleared canvas
 stroke by stroke (each stroke's answer waited for) and the last stroke is timed: its mouse-up to
-the page showing the number (on the bare canvas, to its next change). The same strokes go to two comparison pages in
+the page showing the number (on the bare canvas, to its next change). Each answer is also timed
+to the moment the server's message carrying it reaches the browser (a WebSocket wrapped before
+the page loads): the rest is the browser's, Streamlit's frontend rendering the rerun's elements.
+The same strokes go to two comparison pages in
 bench/pages/: the canvas alone (the floor: the component's 200 ms debounce plus a rerun) and a
 tutorial-style page running Keras in the rerun (in the training environment). Targets: start
 <= 5 s, RSS <= 300 MB, stroke -> prediction p50 <= 290 ms. Writes bench/out/server.json.
@@ -56,6 +59,25 @@ INSTALL_PROBE = """selector => {
         if (now !== probe.last) { probe.last = now; probe.changes.push({t: performance.now(), html: now}); }
     }).observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
     window.__probe = probe;
+}"""
+
+
+# Installed before the page's own scripts: when each message from the server that carries a
+# non-empty result element arrives (Streamlit's deltas are protobuf; the HTML is plain UTF-8 in it).
+INSTALL_SOCKET_PROBE = """() => {
+    const Socket = window.WebSocket;
+    const text = new TextDecoder();
+    window.__arrivals = [];
+    window.WebSocket = function (...args) {
+        const socket = new Socket(...args);
+        socket.addEventListener("message", event => {
+            const body = typeof event.data === "string" ? event.data : text.decode(event.data);
+            if (body.includes("digit-result") && !body.includes('data-status="empty"')) window.__arrivals.push(performance.now());
+        });
+        return socket;
+    };
+    Object.assign(window.WebSocket, Socket);
+    window.WebSocket.prototype = Socket.prototype;
 }"""
 
 
@@ -126,8 +148,9 @@ def clear(page) -> None:
     page.wait_for_timeout(300)  # let the rerun that the click started finish before the next stroke
 
 
-def stroke_to_prediction_ms(page, i: int) -> float:
-    """Draw stroke `i` on the cleared canvas; ms from its mouse-up to the result changing from empty."""
+def stroke_to_prediction_ms(page, i: int) -> tuple[float, float | None]:
+    """Draw stroke `i` on the cleared canvas; ms from its mouse-up to the result changing from
+    empty, and to the server's message with that result reaching the browser (None if none did)."""
     seen = page.evaluate("window.__probe.changes.length")
     stroke(page, i)
     page.wait_for_function(
@@ -139,7 +162,8 @@ def stroke_to_prediction_ms(page, i: int) -> float:
         """seen => {
             const up = window.__probe.ups.at(-1);
             const change = window.__probe.changes.slice(seen).find(c => c.t > up && c.html && !c.html.includes('data-status="empty"'));
-            return change.t - up;
+            const arrived = (window.__arrivals || []).find(t => t > up);
+            return [change.t - up, arrived === undefined ? null : arrived - up];
         }""",
         seen,
     )
@@ -156,9 +180,10 @@ def number_strokes(number: str = NUMBER) -> list[list[tuple[float, float]]]:
     return out
 
 
-def number_to_reading_ms(page) -> tuple[float, str | None]:
+def number_to_reading_ms(page) -> tuple[float, float | None, str | None]:
     """Write NUMBER on the cleared canvas; ms from the last stroke's mouse-up to the result's
-    next change, and the number it then shows (its data-number; None on a page without)."""
+    next change and to the server's message with it reaching the browser (None if none did),
+    and the number it then shows (its data-number; None on a page without)."""
     strokes = number_strokes()
     for points in strokes:
         seen = page.evaluate("window.__probe.changes.length")
@@ -175,7 +200,8 @@ def number_to_reading_ms(page) -> tuple[float, str | None]:
             const change = window.__probe.changes.slice(seen).find(c => c.t > up);
             const last = window.__probe.changes.at(-1).html || "";
             const number = (last.match(/data-number="([^"]*)"/) || [])[1] ?? null;
-            return [change.t - up, number];
+            const arrived = (window.__arrivals || []).find(t => t > up);
+            return [change.t - up, arrived === undefined ? null : arrived - up, number];
         }""",
         seen,
     ))
@@ -185,6 +211,7 @@ def measure_page(browser, page_spec: Page, strokes: int, data_dir: str, numbers:
     """Latency percentiles (and server RSS) for one page over `strokes` measured strokes."""
     with served(page_spec, data_dir) as (url, process, _):
         context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.add_init_script(f"({INSTALL_SOCKET_PROBE})()")
         page = context.new_page()
         try:
             page.goto(url)
@@ -197,14 +224,17 @@ def measure_page(browser, page_spec: Page, strokes: int, data_dir: str, numbers:
             for i in range(1, WARMUP_STROKES):
                 stroke_to_prediction_ms(page, i)
                 clear(page)
-            samples = []
+            samples, arrivals = [], []
             for i in range(strokes):
-                samples.append(stroke_to_prediction_ms(page, i))
+                ms, arrived = stroke_to_prediction_ms(page, i)
+                samples.append(ms)
+                arrivals += [arrived] if arrived is not None else []
                 clear(page)
-            number_samples, read = [], []
+            number_samples, number_arrivals, read = [], [], []
             for _ in range(numbers):
-                ms, number = number_to_reading_ms(page)
+                ms, arrived, number = number_to_reading_ms(page)
                 number_samples.append(ms)
+                number_arrivals += [arrived] if arrived is not None else []
                 read.append(number)
                 clear(page)
             rss_last = rss_mb(process.pid)
@@ -220,12 +250,14 @@ def measure_page(browser, page_spec: Page, strokes: int, data_dir: str, numbers:
             "p90_ms": round(number_samples[min(len(number_samples) - 1, int(0.9 * len(number_samples)))], 1),
             "n": len(number_samples),
             "read_right": sum(r == NUMBER for r in read) if page_spec.name == "our page" else None,
+            "arrived_p50_ms": round(statistics.median(number_arrivals), 1) if number_arrivals else None,
         }
     return {
         **figures,
         "p50_ms": round(statistics.median(samples), 1),
         "p90_ms": round(samples[min(len(samples) - 1, int(0.9 * len(samples)))], 1),
         "n": len(samples),
+        "arrived_p50_ms": round(statistics.median(arrivals), 1) if arrivals else None,
         "rss_mb_after_first_prediction": round(rss_first, 1),
         "rss_mb_after_all_strokes": round(rss_last, 1),
     }
@@ -241,22 +273,26 @@ def start_seconds(runs: int, data_dir: str) -> list[float]:
 
 def table(result: dict) -> str:
     lines = [
-        "| page | stroke -> prediction p50 | p90 | strokes | server RSS after first prediction |",
-        "|---|---:|---:|---:|---:|",
+        "| page | stroke -> prediction p50 | p90 | strokes | answer reaches the browser, p50 | server RSS after first prediction |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in result["pages"].items():
         if "skipped" in r:
-            lines.append(f"| {name} | skipped: {r['skipped']} | | | |")
+            lines.append(f"| {name} | skipped: {r['skipped']} | | | | |")
         else:
             lines.append(
-                f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {r['rss_mb_after_first_prediction']:.0f} MB |"
+                f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {_ms(r.get('arrived_p50_ms'))} | {r['rss_mb_after_first_prediction']:.0f} MB |"
             )
     numbers = {name: r["number"] for name, r in result["pages"].items() if "number" in r}
     if numbers:
-        lines += ["", f"| page | last stroke of {NUMBER} -> number p50 | p90 | numbers | read right |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"| page | last stroke of {NUMBER} -> number p50 | p90 | numbers | read right | answer reaches the browser, p50 |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for name, r in numbers.items():
             right = "" if r["read_right"] is None else f"{r['read_right']}/{r['n']}"
-            lines.append(f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {right} |")
+            lines.append(f"| {name} | {r['p50_ms']:.0f} ms | {r['p90_ms']:.0f} ms | {r['n']} | {right} | {_ms(r.get('arrived_p50_ms'))} |")
     start = result["start_seconds"]
     lines += ["", f"our page: start -> health ok {start['median']:.2f} s (median of {start['runs']})"]
     ours = result["pages"].get("our page", {})
@@ -271,6 +307,10 @@ def table(result: dict) -> str:
             + ", ".join(f"{what} {value:g} {unit} <= {target:g} {'ok' if value <= target else 'MISSED'}" for what, value, target, unit in checks)
         )
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f} ms"
 
 
 def main(strokes: int = 20, numbers: int = 10) -> dict:

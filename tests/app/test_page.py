@@ -183,6 +183,21 @@ def test_hot_reload_problem_shown_to_the_operator_as_text(tmp_path, monkeypatch,
     assert not re.search(r"(?<!\\)[\[\]`]", warning.value)  # the file's words are text, not Markdown
 
 
+def test_the_right_row_waits_disabled_until_there_is_a_digit(drawn, seven):
+    """On the empty canvas "Right?" / "No, it was:" are there but cannot be used: the first
+    stroke enables them rather than adding them (which the browser does in a fraction of the
+    time, bench/server.py), and nothing below moves when it lands."""
+    at = run_page()
+    row = [at.button(key="draw-right"), at.selectbox(key="draw-label"), at.button(key="draw-save")]
+    assert all(widget.disabled for widget in row)
+    assert 'data-status="empty"' in results(at)[0]
+    drawn.image = canvas_of(seven)
+    at.run()
+    row = [at.button(key="draw-right"), at.selectbox(key="draw-label"), at.button(key="draw-save")]
+    assert not any(widget.disabled for widget in row)
+    assert 'data-digit="7"' in results(at)[0]
+
+
 def test_draw_shows_prediction(drawn, seven):
     drawn.image = canvas_of(seven)
     at = run_page()
