@@ -6,7 +6,7 @@ and TIFF only (never formats that run external programs, such as EPS), refuses f
 try so truncated or corrupt files become a clear `ImageError`, keeps the first frame of animated
 GIFs and multi-page TIFFs (the number of frames is left in `image.info["frames"]`), applies the
 camera's EXIF orientation, and averages pictures larger than `WORK_SIDE` down to it (the
-preprocessing works at 512 px), decoding the huge ones one at a time, so that several large
+preprocessing works at 640 px), decoding the huge ones one at a time, so that several large
 uploads at once cannot exhaust the server's memory.
 
     >>> image = open_image("seven.jpg")              # or the bytes of an upload

@@ -22,7 +22,7 @@ from PIL import Image, ImageChops, ImageFilter
 from app.contract import DIGIT_BOX, IMAGE_SIZE
 from app.images import bounded, eight_bit_grey, shrunk
 
-WORK_SIZE = 640  # larger pictures are reduced to this longest side before anything else (the widest canvas is not)
+WORK_SIZE = 640  # larger pictures are read reduced to this longest side (the widest canvas is not larger)
 STROKE_BOX = 80  # intermediate size at which thin strokes are thickened
 TARGET_STROKE = 2.0  # typical MNIST stroke width in pixels of the 28x28 field
 MIN_CONTRAST = 0.12  # ink must differ from the background by this fraction of the range
