@@ -123,12 +123,15 @@ def test_any_image_mode(mnist_digits, mode):
     assert similar(out, to_model_input(digit)) > (0.8 if mode == "1" else 0.9), mode
 
 
-@pytest.mark.parametrize("mode", ["I;16", "P", "1", "RGBA"])
-def test_pictures_larger_than_the_working_size_in_any_mode(mode):
-    """A 7 drawn with a pen 4 px wide on a 4000 px picture: averaged down to 512 px, the thin
-    stroke is kept, not sampled away, whatever the picture's mode."""
-    grey = Image.new("L", (4000, 3000), 255)
-    ImageDraw.Draw(grey).line([(1200, 600), (2600, 600), (1700, 2500)], fill=0, width=4)
+@pytest.mark.parametrize("side", [4000, 1000])
+@pytest.mark.parametrize("mode", ["I;16", "P", "1", "RGBA", "LA", "RGB"])
+def test_pictures_larger_than_the_working_size_in_any_mode(mode, side):
+    """A 7 drawn with a thin pen on a picture larger than the working size (4000 px: reduced
+    first; 1000 px: made grey first, then reduced): the thin stroke is kept, not sampled away,
+    whatever the picture's mode."""
+    grey = Image.new("L", (side, side * 3 // 4), 255)
+    k = side / 4000
+    ImageDraw.Draw(grey).line([(1200 * k, 600 * k), (2600 * k, 600 * k), (1700 * k, 2500 * k)], fill=0, width=max(2, round(4 * k)))
     if mode == "I;16":
         image = Image.fromarray(np.asarray(grey).astype(np.uint16) * 257)
     elif mode == "1":
