@@ -71,12 +71,12 @@ INSTALL_SOCKET_PROBE = """() => {
     window.WebSocket = function (...args) {
         const socket = new Socket(...args);
         socket.addEventListener("message", event => {
-            const body = typeof event.data === "string" ? event.data : text.decode(event.data);
+            const body = typeof event.data === "string" ? event.data : event.data instanceof ArrayBuffer ? text.decode(event.data) : "";
             if (body.includes("digit-result") && !body.includes('data-status="empty"')) window.__arrivals.push(performance.now());
         });
         return socket;
     };
-    Object.assign(window.WebSocket, Socket);
+    for (const name of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) window.WebSocket[name] = Socket[name];
     window.WebSocket.prototype = Socket.prototype;
 }"""
 
