@@ -237,7 +237,8 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
                 continue
             found = between(group.pixels, seams[i], seams[j])
             if found is not None and found[1][3] - found[1][1] >= LOW_PIECE * group.height:
-                candidates[(i, j)] = found[::-1]
+                pixels, box = found
+                candidates[(i, j)] = (box, pixels)
     return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
 
 

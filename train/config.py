@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from train.augment import AUGMENTATION, Augmentation
 
 CONVOLUTIONS = 5  # in each member (train/model.py)
+FILTERS = (16, 32, 32, 48, 48)  # their widths: 28x28, 14x14 twice, 7x7 twice
 
 
 def check_filters(filters) -> tuple[int, ...]:
@@ -33,7 +34,7 @@ class TrainConfig:
     copies: int = 3  # augmented copies of each training digit
     seed: int = 1
     members: int = 3  # small CNNs averaged in one model (train/model.py)
-    filters: tuple[int, ...] = (16, 32, 32, 48, 48)  # each member's five convolutions (train/model.py FILTERS)
+    filters: tuple[int, ...] = FILTERS  # each member's five convolutions (train/model.py)
     shift: int = 1  # each epoch every view is shifted by up to this many pixels
     not_digit_output: bool = False  # not-digits as an eleventh output folded into the ten (train/model.py), not all ten alike: run K, not kept
     teacher: bool = False  # MNIST's targets mixed with the MNIST-only model's answers (train/teacher.py)

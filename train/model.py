@@ -22,11 +22,10 @@ import numpy as np
 from keras import layers
 
 from app.contract import INPUT_NAME, INPUT_SHAPE, NUM_CLASSES, OUTPUT_NAME
-from train.config import check_filters
+from train.config import FILTERS, check_filters
 
 IMAGE_SHAPE = INPUT_SHAPE
 MEMBERS = 3
-FILTERS = (16, 32, 32, 48, 48)  # each member's five convolutions: 28x28, 14x14 twice, 7x7 twice
 
 
 def build_model(seed: int = 0, members: int = MEMBERS, not_digit_output: bool = False, filters: tuple[int, ...] = FILTERS) -> keras.Model:
