@@ -6,13 +6,15 @@ model reads the pieces best, each digit read as `Recognizer.predict` reads one.
     >>> [(d.prediction.digit, d.box) for d in reading.digits]     # box: x0, y0, x1, y1 in the picture
 
 A picture with one digit gives exactly what `predict` gives, and so do strokes drawn as one
-digit (`app.strokes.stroke_digits`), however wide. Neighbouring pieces are joined
-when they read far better as one digit; pieces the canvas's strokes divide are divided when
-the parts read better apart; a piece that may be several touching digits (wider than a digit,
-or one the model is not sure of) is cut along paths through the least ink near the minima of
-its column profile. Each time, every way of doing it is scored by the model's confidence in
-each resulting digit, with a cost per digit and a penalty for digits too wide or too narrow,
-and the best way wins (dynamic programming, one model call for all the ways).
+digit (`app.strokes.stroke_digits`), however wide. With the canvas's strokes, each digit they
+were drawn as is its ink (`app.strokes.digit_groups`), touching or not; from pixels alone, the
+digits are the connected pieces of ink (`app.segment.ink_groups`). Neighbours are joined when
+they read far better as one digit; a piece that may be several touching digits (wider than a
+digit, or one the model is not sure of) is cut along paths through the least ink near the
+minima of its column profile (and, with strokes, where one run of strokes ends). Each time,
+every way of doing it is scored by the model's confidence in each resulting digit, with a cost
+per digit and a penalty for digits too wide or too narrow, and the best way wins (dynamic
+programming; a way is read only when it could win).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from app.preprocess import centre_digit, find_ink
 from app.reading import Status
 from app.recognizer import Prediction, judge
 from app.segment import Group, between, cut_seams, ink_groups, join, whole
-from app.strokes import parts, stroke_masks, strokes_in
+from app.strokes import digit_groups, stroke_masks, strokes_in
 
 if TYPE_CHECKING:
     from app.recognizer import Recognizer
@@ -44,7 +46,7 @@ MAX_CUTS = 8  # candidate cut columns tried in one group
 CUT_MARGIN = 0.12  # ... at least this many line heights from its ends and from each other
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
-STROKE_JOIN_COST = DIGIT_COST  # strokes the canvas says are different digits: joined only when they read better so
+STROKE_JOIN_COST = math.log(0.45)  # strokes the canvas says are different digits: joined only when one digit reads better than two, by a margin
 JOIN_COST = math.log(0.3)  # apart is what they look like: joining must make the reading this much likelier
 
 
@@ -98,25 +100,29 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
                 way, _ = _split_strokes(recognizer, group, group.height, p, x, runs)
                 return _reading(tuple(Digit(judge(q, y), ink.box(*box)) for q, y, box in way), whole=len(way) == 1)
         return _reading((Digit(prediction, ink.box(*group.box)),), whole=True)
-    groups = ink_groups(ink)
-    line = _line_height(groups)
-    pieces, joined = [], _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN)
-    # All the ink in one group (`whole`), read as `predict` reads it: its model input, if so.
-    whole_x = joined[0][2] if len(groups) == 1 and groups[0].pixels is ink.pixels and joined else None
-    for segment, probabilities, x in joined:
-        divided = parts(segment, masks) if masks is not None else []
-        # Touching strokes of different digits: apart, unless the model reads them far better as one.
-        readings = _best_joins(recognizer, divided, line, STROKE_JOIN_COST, len(divided), widest=None) if divided else [(segment, probabilities, x)]
-        for piece, p, px in readings:
-            if _suspect(judge(p, px), piece, line):
-                ways = [_split(recognizer, piece, line, p, px)]
-                runs = strokes_in(piece, masks) if masks is not None else []
-                if len(runs) > 1:  # or cut where one digit's strokes end and the next's begin
-                    ways.append(_split_strokes(recognizer, piece, line, p, px, runs))
-                pieces.extend(max(ways, key=lambda way: way[1])[0])
-            else:
-                pieces.append((p, px, piece.box))
-    read_whole = whole_x is not None and len(pieces) == 1 and pieces[0][1] is whole_x  # neither divided nor cut
+    if masks is not None:  # the strokes say which ink is which digit, even where digits touch
+        groups = digit_groups(ink, masks)
+        line = _line_height(_overlapping(groups))  # a digit drawn as two stands as tall as one
+        # Strokes drawn as different digits: apart, unless the model reads them far better as one.
+        joined = _best_joins(recognizer, groups, line, STROKE_JOIN_COST, len(groups), widest=None)
+        whole_x = None
+    else:
+        groups = ink_groups(ink)
+        line = _line_height(groups)
+        joined = _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN)
+        # All the ink in one group (`whole`), read as `predict` reads it: its model input, if so.
+        whole_x = joined[0][2] if len(groups) == 1 and groups[0].pixels is ink.pixels and joined else None
+    pieces = []
+    for piece, p, px in joined:
+        if _suspect(judge(p, px), piece, line):
+            ways = [_split(recognizer, piece, line, p, px)]
+            runs = strokes_in(piece, masks) if masks is not None else []
+            if len(runs) > 1:  # or cut where one digit's strokes end and the next's begin
+                ways.append(_split_strokes(recognizer, piece, line, p, px, runs))
+            pieces.extend(max(ways, key=lambda way: way[1])[0])
+        else:
+            pieces.append((p, px, piece.box))
+    read_whole = whole_x is not None and len(pieces) == 1 and pieces[0][1] is whole_x  # neither joined nor cut
     return _reading(tuple(Digit(judge(p, x), ink.box(*box)) for p, x, box in pieces), whole=read_whole)
 
 
@@ -300,9 +306,21 @@ def _best_cut(
     return sorted(out, key=lambda piece: piece[2][0] + piece[2][2]), sum(scores[k] for k in chosen)
 
 
-def _line_height(groups: list[Group]) -> float:
-    """The height of the writing: the median height of the taller half of the groups."""
-    heights = sorted((g.height for g in groups), reverse=True)
+def _line_height(groups: list[Group] | list[tuple[int, int, int, int]]) -> float:
+    """The height of the writing: the median height of the taller half of the groups (or boxes)."""
+    heights = sorted((g.height if isinstance(g, Group) else g[3] - g[1] for g in groups), reverse=True)
     return float(max(1.0, np.median(heights[: max(1, (len(heights) + 1) // 2)])))
 
 
+
+
+def _overlapping(groups: list[Group]) -> list[tuple[int, int, int, int]]:
+    """The groups' boxes, those that overlap (and those that overlap them) as one box."""
+    boxes: list[tuple[int, int, int, int]] = []
+    for x0, y0, x1, y1 in (g.box for g in groups):
+        while meets := [b for b in boxes if b[0] < x1 and x0 < b[2] and b[1] < y1 and y0 < b[3]]:
+            for b in meets:
+                boxes.remove(b)
+                x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+        boxes.append((x0, y0, x1, y1))
+    return boxes

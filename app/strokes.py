@@ -1,7 +1,7 @@
 """Where the canvas's strokes say each digit is, so that digits whose strokes touch can be told apart.
 
     >>> masks = stroke_masks(ink, json_data["objects"])   # StrokeMasks: where each digit is, or None
-    >>> parts(group, masks)                               # a group of touching digits, divided
+    >>> digit_groups(ink, masks)                          # each digit's ink, touching or not
     >>> strokes_in(group, masks)                          # its ink under each stroke, in drawing order
 
 The canvas (streamlit-drawable-canvas, fabric.js) reports each stroke as a path object:
@@ -24,43 +24,52 @@ from app.preprocess import Ink
 from app.segment import SOLID, Group
 
 STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
+MOST_PAINTED = 4  # the digits' masks may cover the picture this many times over (memory, time)
 
 
 class StrokeMasks:
     """Where the canvas's strokes say each digit is, in the ink crop's pixels: `len()` digits,
-    each with the box its strokes cover (`boxes`, x0, y0, x1, y1); `masks()` paints one boolean
-    mask of the crop per digit (k, h, w), on first use only (masks overlap where strokes cross)."""
+    each with the box its strokes cover (`boxes`, x0, y0, x1, y1, a pixel to spare), that box
+    in whole pixels of the crop (`clips`) and, once `paint()`ed, the mask its strokes paint over
+    it (`masks`; they overlap where strokes cross)."""
 
     def __init__(self, shape: tuple[int, int], local: list[tuple[np.ndarray, float]], owner: list[int]) -> None:
-        self.shape, self.local, self.owner = shape, local, owner
-        self.boxes = []
+        self.local, self.owner = local, owner
+        self.boxes, self.clips, self.masks = [], [], []
+        h, w = shape
         for k in range(max(owner) + 1):
-            mine = [_box(xy, _nib(width) + 2) for (xy, width), o in zip(local, owner) if o == k]  # a pixel to spare
-            self.boxes.append(tuple(f(b[i] for b in mine) for i, f in enumerate((min, min, max, max))))
-        self._masks: np.ndarray | None = None
+            spans = [_box(xy, _nib(width) + 2) for (xy, width), o in zip(local, owner) if o == k]
+            box = tuple(f(b[i] for b in spans) for i, f in enumerate((min, min, max, max)))
+            x0, y0 = min(w, max(0, int(box[0]))), min(h, max(0, int(box[1])))
+            self.boxes.append(box)
+            self.clips.append((x0, y0, max(x0, min(w, math.ceil(box[2]))), max(y0, min(h, math.ceil(box[3])))))
 
     def __len__(self) -> int:
         return len(self.boxes)
+
+    def area(self) -> int:
+        """The pixels of the digits' boxes, counted once per digit."""
+        return sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in self.clips)
+
+    def paint(self) -> None:
+        """Each digit's strokes painted over its box (`masks`, boolean)."""
+        images = [Image.new("L", (x1 - x0, y1 - y0)) for x0, y0, x1, y1 in self.clips]
+        draws = [ImageDraw.Draw(image) for image in images]
+        for (xy, width), k in zip(self.local, self.owner):
+            _paint(draws[k], xy - self.clips[k][:2], _nib(width))
+        self.masks = [np.asarray(image) > 0 for image in images]
 
     def over(self, box: tuple[int, int, int, int]) -> list[int]:
         """The digits whose strokes' boxes meet `box` (x0, y0, x1, y1, in the crop's pixels)."""
         return [k for k, b in enumerate(self.boxes) if b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]]
 
-    def masks(self) -> np.ndarray:
-        if self._masks is None:
-            h, w = self.shape
-            painted = [Image.new("L", (w, h)) for _ in self.boxes]
-            for (xy, width), k in zip(self.local, self.owner):
-                _paint(ImageDraw.Draw(painted[k]), xy, _nib(width), joints=True)
-            self._masks = np.stack([np.asarray(p) > 0 for p in painted])
-        return self._masks
-
 
 def stroke_masks(ink: Ink, strokes) -> StrokeMasks | None:
     """Where the canvas's strokes (fabric.js objects, as the canvas's `json_data["objects"]` has
     them) say each digit is, the strokes grouped by the order and the columns they were drawn in
-    (`stroke_digits`). None when there are no usable strokes or they do not match the picture
-    (they cover less than STROKE_COVERAGE of its ink)."""
+    (`stroke_digits`). None when there are no usable strokes, when they do not match the picture
+    (they cover less than STROKE_COVERAGE of its ink) or when their digits' boxes overlap so
+    much that painting them would take MOST_PAINTED times the picture (read from pixels then)."""
     paths = [p for p in (_stroke_points(s) for s in _objects(strokes)) if p is not None]
     if not paths or len(paths) > 250:
         return None
@@ -69,28 +78,31 @@ def stroke_masks(ink: Ink, strokes) -> StrokeMasks | None:
         xy = (points - (ink.left, ink.top)) / ink.scale
         local.append((xy, max(1.0, width / ink.scale)))
     h, w = ink.pixels.shape
-    covered = Image.new("L", (w, h))
-    draw = ImageDraw.Draw(covered)
-    for xy, width in local:  # every stroke in one picture, with plain joints: enough to compare
-        _paint(draw, xy, _nib(width), joints=False)
-    solid = ink.pixels > SOLID
-    if np.count_nonzero((np.asarray(covered) > 0) & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
+    masks = StrokeMasks((h, w), local, stroke_digits([_box(xy, width) for xy, width in local]))
+    if masks.area() > MOST_PAINTED * h * w:
         return None
-    return StrokeMasks((h, w), local, stroke_digits([_box(xy, width) for xy, width in local]))
+    masks.paint()
+    covered = np.zeros((h, w), bool)
+    for (x0, y0, x1, y1), mask in zip(masks.clips, masks.masks):
+        covered[y0:y1, x0:x1] |= mask
+    solid = ink.pixels > SOLID
+    if np.count_nonzero(covered & solid) < STROKE_COVERAGE * np.count_nonzero(solid):
+        return None
+    return masks
 
 
 def _nib(width: float) -> int:
     return int(math.ceil(width)) + 4  # a little wider than the pen: the anti-aliased edge is ink too
 
 
-def _paint(draw: ImageDraw.ImageDraw, xy: np.ndarray, nib: int, joints: bool) -> None:
+def _paint(draw: ImageDraw.ImageDraw, xy: np.ndarray, nib: int) -> None:
     """One stroke drawn with a round pen `nib` pixels wide: a line through its points (about
-    half a nib apart), a disc at each end and, with `joints`, at every point (round joints)."""
-    points = [tuple(p) for p in _sparse(xy, nib / 2).tolist()]
+    half a nib apart) and a disc at every point (round ends and joints)."""
+    points = _sparse(xy, nib / 2)
     if len(points) > 1:
-        draw.line(points, fill=255, width=nib)
-    for x, y in points if joints else (points[0], points[-1]):
-        draw.ellipse([x - nib / 2, y - nib / 2, x + nib / 2, y + nib / 2], fill=255)
+        draw.line(points.ravel().tolist(), fill=255, width=nib)
+    for disc in np.hstack([points - nib / 2, points + nib / 2]).tolist():
+        draw.ellipse(disc, fill=255)
 
 
 def digits_drawn(strokes) -> int:
@@ -127,26 +139,22 @@ def stroke_digits(boxes: list[tuple[float, float, float, float]]) -> list[int]:
     return [order[k] for k in owner]
 
 
-def parts(group: Group, masks: StrokeMasks) -> list[Group]:
-    """The group's ink under each of the digits' `masks` (from `stroke_masks`) that holds a
-    share of it, left to right; [] when the masks see one digit in it, or leave much of it
-    uncovered. The masks are painted only for a group that two digits' strokes reach."""
-    if len(masks.over(group.box)) < 2:
-        return []
-    x0, y0, x1, y1 = group.box
-    inked = group.pixels > 0
-    mine = masks.masks()[:, y0:y1, x0:x1] & inked
-    total = float(group.pixels.sum())
-    found = [k for k in range(len(masks)) if float(group.pixels[mine[k]].sum()) >= 0.05 * total]
-    if len(found) < 2 or float(group.pixels[inked & ~mine.any(axis=0)].sum()) > 0.2 * total:
-        return []
+def digit_groups(ink: Ink, masks: StrokeMasks) -> list[Group]:
+    """Each digit the strokes were drawn as (`stroke_masks`), as a group of ink, left to right:
+    the ink in the box its strokes cover or, where another digit's strokes reach into that box,
+    only the ink under its own strokes."""
     out = []
-    for k in found:
-        pixels = np.where(mine[k], group.pixels, 0.0).astype(np.float32)
-        rows = np.flatnonzero(pixels.any(axis=1))
-        cols = np.flatnonzero(pixels.any(axis=0))
+    for box, (x0, y0, x1, y1), mask in zip(masks.boxes, masks.clips, masks.masks):
+        if x1 <= x0 or y1 <= y0:
+            continue
+        pixels = ink.pixels[y0:y1, x0:x1]
+        if len(masks.over(box)) > 1:
+            pixels = np.where(mask, pixels, 0.0)
+        rows, cols = np.flatnonzero(pixels.max(axis=1) > 0), np.flatnonzero(pixels.max(axis=0) > 0)
+        if rows.size == 0:
+            continue
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        out.append(Group(pixels[r0:r1, c0:c1], (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
+        out.append(Group(pixels[r0:r1, c0:c1].astype(np.float32), (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
     return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 
@@ -162,7 +170,7 @@ def strokes_in(group: Group, masks: StrokeMasks, most: int = 12) -> list[np.ndar
         if b[0] >= x1 or b[2] <= x0 or b[1] >= y1 or b[3] <= y0:
             continue
         painted = Image.new("L", (x1 - x0, y1 - y0))
-        _paint(ImageDraw.Draw(painted), xy - (x0, y0), _nib(width), joints=True)
+        _paint(ImageDraw.Draw(painted), xy - (x0, y0), _nib(width))
         mine = (np.asarray(painted) > 0) & inked
         if np.count_nonzero(mine) >= 0.02 * total:
             found.append(mine)
@@ -203,12 +211,8 @@ def _stroke_points(stroke) -> tuple[np.ndarray, float] | None:
     `left`/`top` moved with it, so the points are shifted to agree."""
     if not isinstance(stroke, dict) or not isinstance(stroke.get("path"), list):
         return None
-    values = []
-    for command in stroke["path"]:
-        if isinstance(command, (list, tuple)) and len(command) >= 3:
-            values.extend(command[1 : 1 + 2 * ((len(command) - 1) // 2)])  # (x, y) pairs
-    try:
-        xy = np.array(values, dtype=np.float64).reshape(-1, 2)
+    try:  # each command's letter, then (x, y) pairs: a path that is not so is not a stroke
+        xy = np.array([v for command in stroke["path"] for v in command[1:]], dtype=np.float64).reshape(-1, 2)
     except (TypeError, ValueError):
         return None
     if not len(xy) or not np.all(np.isfinite(xy)):

@@ -383,6 +383,7 @@ def test_strokes_that_are_not_this_drawing_are_ignored(recognizer, sure_digits):
     picture, _ = written([sure_digits[d][0] for d in (8, 3)])
     _, elsewhere = drawn([[(600, 20), (690, 30)]])
     others = [{"type": "rect", "left": 3}, {"path": "M 0 0"}, {"path": [["M", "x", 1]]}, "text"]
+    others += [{"path": [["M", 1, 2], 7]}, {"path": [["M", 1, 2, 3]]}, {"path": [{"M": 1}]}, {"path": [["M", None, 2]]}]
     expected = recognizer.read_number(picture)
     assert digits_of(expected) == "83"
     assert recognizer.read_number(picture, elsewhere) == expected
@@ -479,29 +480,44 @@ def test_a_strokes_mask_is_its_pen_path_with_round_ends_and_corners():
     ink = find_ink(canvas)
     found = stroke_masks(ink, [fabric_path(points, pen)])
     assert found is not None and len(found) == 1
-    masks = found.masks()
-    assert masks[0][ink.pixels > 0.35].all()  # every bit of the stroke, the corner's outside too
+    (x0, y0, x1, y1), (painted,) = found.clips[0], found.masks
+    mask = np.zeros(ink.pixels.shape, bool)
+    mask[y0:y1, x0:x1] = painted
+    assert mask[ink.pixels > 0.35].all()  # every bit of the stroke, the corner's outside too
     yy, xx = np.mgrid[: ink.pixels.shape[0], : ink.pixels.shape[1]]
     px, py = xx * ink.scale + ink.left, yy * ink.scale + ink.top  # the mask in canvas pixels
     t = np.linspace(0, 1, 200)[:, None]
     path = np.concatenate([a + t * (b - a) for a, b in zip(points, points[1:])])
     near = np.min(np.hypot(px[..., None] - path[:, 0], py[..., None] - path[:, 1]), axis=-1)
-    assert near[masks[0]].max() <= pen / 2 + 4  # and no further than the pen's edge and a margin
+    assert near[mask].max() <= pen / 2 + 4  # and no further than the pen's edge and a margin
 
 
-def test_strokes_masks_are_painted_only_where_two_digits_strokes_meet():
-    from app.segment import ink_groups
-    from app.strokes import parts
+def test_each_digits_ink_is_what_its_strokes_cover():
+    from app.strokes import digit_groups
 
     apart, strokes = drawn([ring(120, 140), ring(320, 140)])  # two rings, well apart
-    found = stroke_masks(find_ink(apart), strokes)
-    assert len(found) == 2
-    assert all(parts(g, found) == [] for g in ink_groups(find_ink(apart))) and found._masks is None
-    touching, strokes = drawn(TOUCHING["00"])
+    ink = find_ink(apart)
+    groups = digit_groups(ink, stroke_masks(ink, strokes))
+    assert len(groups) == 2 and groups[0].box[2] < groups[1].box[0]
+    assert sum(float(g.pixels.sum()) for g in groups) == pytest.approx(float(ink.pixels.sum()), rel=1e-4)
+    touching, strokes = drawn(TOUCHING["00"])  # the rings overlap: each has its own ink only
     ink = find_ink(touching)
-    found = stroke_masks(ink, strokes)
-    (group,) = ink_groups(ink)
-    assert len(parts(group, found)) == 2 and found._masks is not None
+    groups = digit_groups(ink, stroke_masks(ink, strokes))
+    assert len(groups) == 2 and groups[0].box[0] < groups[1].box[0] < groups[0].box[2]
+    assert all(g.width < 0.7 * ink.pixels.shape[1] for g in groups)
+    assert sum(float(g.pixels.sum()) for g in groups) > float(ink.pixels.sum())  # where they cross, both
+
+
+def test_strokes_whose_digits_would_cover_the_picture_many_times_over_are_not_used(recognizer):
+    """A ring and, beyond the picture, strokes each wider than all before it: each is a digit of
+    its own whose box takes in the whole picture. Painting them all would cost memory and time
+    in proportion; such strokes are set aside and the picture is read from its pixels."""
+    ink, strokes = drawn([ring(120, 140)])
+    far = [stroke([(0.0, 0.0), (1000.0 * 3**k, 300.0)], 16) for k in range(1, 12)]
+    assert digits_drawn(strokes + far) > 4
+    found = find_ink(ink)
+    assert stroke_masks(found, strokes) is not None and stroke_masks(found, strokes + far) is None
+    assert recognizer.read_number(ink, strokes + far) == recognizer.read_number(ink)
 
 
 def test_a_doubted_piece_whose_strokes_cannot_be_tried_as_runs_is_kept(monkeypatch):
