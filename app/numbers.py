@@ -29,7 +29,7 @@ from PIL import Image
 from app.preprocess import centre_digit, find_ink
 from app.reading import Status
 from app.recognizer import Prediction, judge
-from app.segment import Group, between, cut_seams, ink_groups, join, whole
+from app.segment import SPECK, Group, between, cut_seams, ink_groups, join, whole
 from app.strokes import digit_groups, stroke_masks, strokes_in
 
 if TYPE_CHECKING:
@@ -103,6 +103,7 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
     if masks is not None:  # the strokes say which ink is which digit, even where digits touch
         groups = digit_groups(ink, masks)
         line = _line_height(_overlapping(groups))  # a digit drawn as two stands as tall as one
+        groups = _specks_joined(groups, line)
         # Strokes drawn as different digits: apart, unless the model reads them far better as one.
         joined = _best_joins(recognizer, groups, line, STROKE_JOIN_COST, len(groups), widest=None)
         whole_x = None
@@ -324,3 +325,17 @@ def _overlapping(groups: list[Group]) -> list[tuple[int, int, int, int]]:
                 x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
         boxes.append((x0, y0, x1, y1))
     return boxes
+
+
+def _specks_joined(groups: list[Group], line: float) -> list[Group]:
+    """Each speck (a group lower and narrower than SPECK line heights: a dot, a flick of the
+    pen) joined to the group nearest to it in columns, as `app.segment.merge` does from pixels."""
+    big = [i for i, g in enumerate(groups) if max(g.width, g.height) >= SPECK * line]
+    if not big or len(big) == len(groups):
+        return groups
+    members = {i: [groups[i]] for i in big}
+    for i, g in enumerate(groups):
+        if i not in members:
+            centre = (g.box[0] + g.box[2]) / 2
+            members[min(big, key=lambda k: max(groups[k].box[0] - centre, centre - groups[k].box[2], 0))].append(g)
+    return sorted((join(m) for m in members.values()), key=lambda g: (g.box[0] + g.box[2]) / 2)

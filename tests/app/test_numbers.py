@@ -373,6 +373,15 @@ def test_two_stroke_digits_in_a_number(recognizer):
         assert recognizer.read_number(style(ink, "transparent"), given).number == "4571"
 
 
+def test_a_dot_drawn_beside_a_number_is_not_a_digit(recognizer):
+    """A flick of the pen left of `01`: with the strokes it is a digit of its own by its
+    columns; like a speck of ink from pixels, it joins the digit nearest to it."""
+    ink, strokes = drawn([[(60, 120), (63, 122)], ring(220, 140), [(350, 70), (350, 210)]])
+    picture = style(ink, "light")
+    assert digits_drawn(strokes) == 3
+    assert digits_of(recognizer.read_number(picture, strokes)) == digits_of(recognizer.read_number(picture)) == "01"
+
+
 def test_strokes_as_the_whole_json_data(recognizer):
     ink, strokes = drawn(TOUCHING["00"])
     picture = style(ink, "light")
