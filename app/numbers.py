@@ -102,14 +102,14 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         return _reading((Digit(prediction, ink.box(*group.box)),), whole=True)
     if masks is not None:  # the strokes say which ink is which digit, even where digits touch
         groups = digit_groups(ink, masks)
-        line = _line_height(_overlapping(groups))  # a digit drawn as two stands as tall as one
+        line = _line_height([y1 - y0 for _, y0, _, y1 in _overlapping(groups)])  # a digit drawn as two stands as tall as one
         groups = _specks_joined(groups, line)
         # Strokes drawn as different digits: apart, unless the model reads them far better as one.
         joined = _best_joins(recognizer, groups, line, STROKE_JOIN_COST, len(groups), widest=None)
         whole_x = None
     else:
         groups = ink_groups(ink)
-        line = _line_height(groups)
+        line = _line_height([g.height for g in groups])
         joined = _best_joins(recognizer, groups, line, JOIN_COST, MAX_JOIN)
         # All the ink in one group (`whole`), read as `predict` reads it: its model input, if so.
         whole_x = joined[0][2] if len(groups) == 1 and groups[0].pixels is ink.pixels and joined else None
@@ -307,12 +307,10 @@ def _best_cut(
     return sorted(out, key=lambda piece: piece[2][0] + piece[2][2]), sum(scores[k] for k in chosen)
 
 
-def _line_height(groups: list[Group] | list[tuple[int, int, int, int]]) -> float:
-    """The height of the writing: the median height of the taller half of the groups (or boxes)."""
-    heights = sorted((g.height if isinstance(g, Group) else g[3] - g[1] for g in groups), reverse=True)
+def _line_height(heights: list[int]) -> float:
+    """The height of the writing: the median of the taller half of the pieces' heights."""
+    heights = sorted(heights, reverse=True)
     return float(max(1.0, np.median(heights[: max(1, (len(heights) + 1) // 2)])))
-
-
 
 
 def _overlapping(groups: list[Group]) -> list[tuple[int, int, int, int]]:
