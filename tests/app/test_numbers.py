@@ -382,6 +382,19 @@ def test_a_dot_drawn_beside_a_number_is_not_a_digit(recognizer):
     assert digits_of(recognizer.read_number(picture, strokes)) == digits_of(recognizer.read_number(picture)) == "01"
 
 
+def test_a_digit_drawn_as_two_short_strokes_is_measured_as_tall_as_it_is(recognizer):
+    """A 3 whose lower bowl, drawn second, sits well to the right: by their columns the strokes
+    are two digits, each half as tall as the 3. The writing's height is the 3's (strokes whose
+    boxes overlap count as one), so the whole is not too wide for one digit, and it reads as 3."""
+    def arc(cx, cy, rx, ry, start, end):
+        t = np.radians(np.linspace(start, end, 24))
+        return list(zip(cx + rx * np.cos(t), cy + ry * np.sin(t)))
+
+    ink, strokes = drawn([arc(130, 95, 40, 35, -160, 90), arc(200, 175, 48, 40, -90, 160)])
+    assert digits_drawn(strokes) == 2
+    assert digits_of(recognizer.read_number(style(ink, "light"), strokes)) == "3"
+
+
 def test_strokes_as_the_whole_json_data(recognizer):
     ink, strokes = drawn(TOUCHING["00"])
     picture = style(ink, "light")
