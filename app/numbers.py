@@ -105,7 +105,7 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         line = _line_height([y1 - y0 for _, y0, _, y1 in _overlapping(groups)])  # a digit drawn as two stands as tall as one
         groups = _specks_joined(groups, line)
         # Strokes drawn as different digits: apart, unless the model reads them far better as one.
-        joined = _best_joins(recognizer, groups, line, STROKE_JOIN_COST, len(groups), widest=None)
+        joined = _best_joins(recognizer, groups, line, STROKE_JOIN_COST, MAX_JOIN, widest=None)
         whole_x = None
     else:
         groups = ink_groups(ink)

@@ -395,6 +395,18 @@ def test_a_digit_drawn_as_two_short_strokes_is_measured_as_tall_as_it_is(recogni
     assert digits_of(recognizer.read_number(style(ink, "light"), strokes)) == "3"
 
 
+def test_many_digits_drawn_in_a_row_cost_a_few_model_inputs_each(recognizer, monkeypatch):
+    """75 dashes side by side, each a digit by its strokes: at most three neighbours are tried
+    as one digit (MAX_JOIN), so the work grows with the digits, not with their square."""
+    inputs = []
+    read = recognizer.probabilities
+    monkeypatch.setattr(recognizer, "probabilities", lambda x: inputs.append(len(x)) or read(x))
+    ink, strokes = drawn([[(10 + 7 * i, 120 + i % 3 * 5), (12 + 7 * i, 160)] for i in range(75)], width=8, size=(560, HEIGHT))
+    reading = recognizer.read_number(style(ink, "light"), strokes)
+    assert len(reading.digits) == digits_drawn(strokes) == 75
+    assert sum(inputs) <= 3 * 75
+
+
 def test_strokes_as_the_whole_json_data(recognizer):
     ink, strokes = drawn(TOUCHING["00"])
     picture = style(ink, "light")
