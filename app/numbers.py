@@ -243,9 +243,8 @@ def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarra
             if (i, j) == (0, last) or seams[j][-1] - seams[i][-1] > 1.5 * TOO_WIDE * line:
                 continue
             found = between(group.pixels, seams[i], seams[j])
-            if found is not None and found[1][3] - found[1][1] >= LOW_PIECE * group.height:
-                pixels, box = found
-                candidates[(i, j)] = (box, pixels)
+            if found is not None and found.height >= LOW_PIECE * group.height:
+                candidates[(i, j)] = (found.box, found.pixels)
     return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
 
 

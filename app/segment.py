@@ -112,20 +112,25 @@ def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]
     return [np.minimum(np.repeat(path, f)[:full_h] * f + f // 2, full_w) for path in seams.T]
 
 
-def between(pixels: np.ndarray, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """The ink between two seams (a column per row each; `right` exclusive), cropped to its
-    ink, with the crop's box; None if there is no ink there."""
+def between(pixels: np.ndarray, left: np.ndarray, right: np.ndarray) -> Group | None:
+    """The ink between two seams (a column per row each; `right` exclusive) as a group, its box
+    in `pixels`; None if there is no ink there."""
     lo, hi = max(0, int(left.min())), min(pixels.shape[1], int(right.max()))
     if hi <= lo:
         return None
     cols = np.arange(lo, hi)  # only the columns the seams can enclose
-    part = np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels[:, lo:hi], 0.0)
-    rows = np.flatnonzero(part.max(axis=1) > 0)
+    return inked(np.where((cols >= left[:, None]) & (cols < right[:, None]), pixels[:, lo:hi], 0.0), lo, 0)
+
+
+def inked(pixels: np.ndarray, x0: int, y0: int) -> Group | None:
+    """`pixels` (whose top-left corner is at x0, y0) cropped to its ink, as a group; None if
+    it has none."""
+    rows = np.flatnonzero(pixels.max(axis=1) > 0)
     if rows.size == 0:
         return None
-    used = np.flatnonzero(part.max(axis=0) > 0)
-    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(used[0]), int(used[-1]) + 1
-    return part[y0:y1, x0:x1].astype(np.float32), (lo + x0, y0, lo + x1, y1)
+    cols = np.flatnonzero(pixels.max(axis=0) > 0)
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return Group(pixels[r0:r1, c0:c1].astype(np.float32), (x0 + c0, y0 + r0, x0 + c1, y0 + r1))
 
 
 def components(mask: np.ndarray) -> tuple[np.ndarray, int]:

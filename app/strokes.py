@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from app.preprocess import Ink
-from app.segment import SOLID, Group
+from app.segment import SOLID, Group, inked
 
 STROKE_COVERAGE = 0.9  # the strokes must cover this much of the ink, else they are not this picture's
 MOST_PAINTED = 4  # the digits' masks may cover the picture this many times over (memory, time)
@@ -150,11 +150,8 @@ def digit_groups(ink: Ink, masks: StrokeMasks) -> list[Group]:
         pixels = ink.pixels[y0:y1, x0:x1]
         if len(masks.over(box)) > 1:
             pixels = np.where(mask, pixels, 0.0)
-        rows, cols = np.flatnonzero(pixels.max(axis=1) > 0), np.flatnonzero(pixels.max(axis=0) > 0)
-        if rows.size == 0:
-            continue
-        r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        out.append(Group(pixels[r0:r1, c0:c1].astype(np.float32), (x0 + c0, y0 + r0, x0 + c1, y0 + r1)))
+        if (group := inked(pixels, x0, y0)) is not None:
+            out.append(group)
     return sorted(out, key=lambda g: (g.box[0] + g.box[2]) / 2)
 
 

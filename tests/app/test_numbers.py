@@ -474,7 +474,7 @@ def test_a_seam_passes_between_leaning_digits_through_the_one_place_they_touch()
     best = seams[int(np.argmin(crossed))]
     assert min(crossed) <= 4  # only the bridge, where the seam must cross it
     assert all(y // 8 + 6 <= best[y] < y // 8 + 30 for y in range(100))  # between the strokes
-    left, _ = between(pixels, np.zeros(100, np.int64), best)
+    left = between(pixels, np.zeros(100, np.int64), best).pixels
     assert left.shape[1] < 30  # the left stroke (and its part of the bridge) only
 
 
