@@ -78,6 +78,11 @@ INSTALL_SOCKET_PROBE = """() => {
     };
     for (const name of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) window.WebSocket[name] = Socket[name];
     window.WebSocket.prototype = Socket.prototype;
+    // ms from `up` to the first such message after it, or null
+    window.__arrivedAfter = up => {
+        const arrived = window.__arrivals.find(t => t > up);
+        return arrived === undefined ? null : arrived - up;
+    };
 }"""
 
 
@@ -162,8 +167,7 @@ def stroke_to_prediction_ms(page, i: int) -> tuple[float, float | None]:
         """seen => {
             const up = window.__probe.ups.at(-1);
             const change = window.__probe.changes.slice(seen).find(c => c.t > up && c.html && !c.html.includes('data-status="empty"'));
-            const arrived = (window.__arrivals || []).find(t => t > up);
-            return [change.t - up, arrived === undefined ? null : arrived - up];
+            return [change.t - up, window.__arrivedAfter(up)];
         }""",
         seen,
     )
@@ -200,8 +204,7 @@ def number_to_reading_ms(page) -> tuple[float, float | None, str | None]:
             const change = window.__probe.changes.slice(seen).find(c => c.t > up);
             const last = window.__probe.changes.at(-1).html || "";
             const number = (last.match(/data-number="([^"]*)"/) || [])[1] ?? null;
-            const arrived = (window.__arrivals || []).find(t => t > up);
-            return [change.t - up, arrived === undefined ? null : arrived - up, number];
+            return [change.t - up, window.__arrivedAfter(up), number];
         }""",
         seen,
     ))
