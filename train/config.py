@@ -67,6 +67,9 @@ class TrainConfig:
                 f"0..1 and its temperature positive, got epochs={self.epochs}, batch_size={self.batch_size}, copies={self.copies}, members={self.members}, "
                 f"mnist_weight={self.mnist_weight}, teacher_share={self.teacher_share}, teacher_temperature={self.teacher_temperature}"
             )
+        shares = {name: getattr(self, name) for name in ("junk_share", "pair_share", "font_share", "letter_share", "extra_share")}
+        if any(not 0 <= share < 1 for share in shares.values()):
+            raise ValueError(f"each share of an epoch is at least 0 and under 1, got {shares}")
         check_filters(self.filters)
 
     def as_dict(self) -> dict:

@@ -104,9 +104,16 @@ def test_mnist_weighs_as_much_as_the_rest_unless_asked_for_more():
     assert parse_args(["--mnist-weight", "3"]).config.mnist_weight == 3
 
 
+def test_touching_pairs_take_their_share_of_each_epoch_unless_asked_for_another():
+    assert parse_args([]).config.pair_share == TrainConfig.pair_share
+    assert parse_args(["--pair-share", "0.1"]).config.pair_share == 0.1
+
+
 def test_config_refuses_impossible_runs():
     with pytest.raises(ValueError, match="epochs=0"):
         TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match="'pair_share': -0.1"):
+        TrainConfig(pair_share=-0.1)
     with pytest.raises(ValueError, match="members=0"):
         TrainConfig(members=0)
     with pytest.raises(ValueError, match="mnist_weight=0"):
