@@ -68,8 +68,8 @@ class TrainConfig:
                 f"mnist_weight={self.mnist_weight}, teacher_share={self.teacher_share}, teacher_temperature={self.teacher_temperature}"
             )
         shares = {name: getattr(self, name) for name in ("junk_share", "pair_share", "font_share", "letter_share", "extra_share")}
-        if any(not 0 <= share < 1 for share in shares.values()):
-            raise ValueError(f"each share of an epoch is at least 0 and under 1, got {shares}")
+        if any(share < 0 for share in shares.values()):  # each as many examples as this share of MNIST's digits
+            raise ValueError(f"the shares of an epoch cannot be negative, got {shares}")
         check_filters(self.filters)
 
     def as_dict(self) -> dict:

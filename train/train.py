@@ -61,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-fonts", dest="fonts", action="store_false", help="MNIST only: no digits, letters or signs drawn from fonts")
     p.add_argument("--not-digit-output", action="store_true", help="teach not-digits as an eleventh output, folded into the ten (train/model.py), not as all ten alike")
     p.add_argument("--mnist-weight", type=float, default=TrainConfig.mnist_weight, help="loss weight of MNIST's digits against fonts, letters and not-digits (the mean weight stays 1)")
-    p.add_argument("--pair-share", type=float, default=TrainConfig.pair_share, help="share of each epoch that is two touching digits, taught as not one digit (train/pairs.py)")
+    p.add_argument("--pair-share", type=float, default=TrainConfig.pair_share, help="two touching digits in each epoch, as a share of the MNIST digits, taught as not one digit (train/pairs.py)")
     p.add_argument("--teacher", action=argparse.BooleanOptionalAction, default=TrainConfig.teacher, help="mix MNIST's targets with the MNIST-only model's answers (models/mnist_teacher.keras)")
     p.add_argument("--teacher-share", type=float, default=TrainConfig.teacher_share, help="the teacher's part in MNIST's targets, 0..1")
     p.add_argument("--teacher-temperature", type=float, default=TrainConfig.teacher_temperature, help="the teacher's answers softened: softmax(logits / T)")
