@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ LOCK = Path(__file__).resolve().with_name("fonts.lock.json")
 KINDS = ("handwriting", "sans", "serif", "mono")
 STYLES = ("normal", "italic")
 EXTENSIONS = (".woff2", ".woff")  # preferred first; Pillow (FreeType) reads both
+FETCHES = 4  # `npm pack` runs at a time
 
 
 class FontError(ValueError):
@@ -154,10 +156,10 @@ def extract(pin: Pin, tarball: Path, out_dir: Path) -> list[FontFile]:
 def training_fonts(cache_dir: Path = DEFAULT_CACHE, lock: Path = LOCK, npm: str = "npm") -> list[FontFile]:
     """Every training font file of the lock, fetched and checked as needed, in lock order."""
     out_dir = Path(cache_dir) / "fonts" / "files"
-    files = []
-    for pin in read_lock(lock):
-        files.extend(extract(pin, fetch(pin, cache_dir, npm), out_dir))
-    return files
+    pins = read_lock(lock)
+    with ThreadPoolExecutor(FETCHES) as pool:  # npm's start-up, not the network, is most of a fetch
+        tarballs = list(pool.map(lambda pin: fetch(pin, cache_dir, npm), pins))  # the first failure in lock order is raised
+    return [f for pin, tarball in zip(pins, tarballs) for f in extract(pin, tarball, out_dir)]
 
 
 def main() -> int:

@@ -223,11 +223,9 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
         # Each member has its own stream: its own pick of views, shifts and order.
         parts = [epoch_examples(data, config, rng, outputs) for _ in range(members)]
         x, y, w = (tuple(p[i] for p in parts) for i in range(3))
-        if config.mnist_weight == 1:  # all weights 1: fitted without them, as before they existed
-            batches = _batches((x, y), config.batch_size).map(lambda x, y: (tuple(_scale(v) for v in x), y)).prefetch(2)
-        else:
-            batches = _batches((x, y, w), config.batch_size).map(lambda x, y, w: (tuple(_scale(v) for v in x), y, w)).prefetch(2)
-        steps = -(-len(x[0]) // config.batch_size)
+        columns = (x, y) if config.mnist_weight == 1 else (x, y, w)  # all weights 1: fitted without them, as before they existed
+        batches, steps = _batches(columns, config.batch_size)
+        batches = batches.map(lambda x, *rest: (tuple(_scale(v) for v in x), *rest)).prefetch(2)
         trainer.fit(batches, initial_epoch=epoch, epochs=epoch + 1, steps_per_epoch=steps, shuffle=False, verbose=verbose)  # shuffled above
     del optimizer.finalize_variable_values
     optimizer.finalize_variable_values(trainer.trainable_variables)
@@ -340,10 +338,10 @@ def _may_replace(args: argparse.Namespace, config: TrainConfig, accuracy: float)
 
 def _batches(parts: tuple, size: int):
     """A dataset of the arrays in `parts` (tuples of equally long NumPy arrays), `size` rows at a
-    time, in order, sliced from NumPy as they are read; `fit` is told the steps. The same batches
-    as `from_tensor_slices(parts).batch(size)`, but a dataset whose length TensorFlow knows (that,
-    or this one with its cardinality asserted) took some 35 s more per `fit` call, outside its
-    steps, on this machine's full epochs."""
+    time, in order, sliced from NumPy as they are read (the same batches as
+    `from_tensor_slices(parts).batch(size)`, without copying the epoch), and its number of
+    batches, which `fit` is told. tf.data's autotuning is off: with it, the end of a `fit` call
+    (the iterator deleted) now and then stalled for half a minute, every thread asleep."""
     import tensorflow as tf
 
     n = len(parts[0][0])
@@ -353,7 +351,9 @@ def _batches(parts: tuple, size: int):
             yield tuple(tuple(a[start : start + size] for a in part) for part in parts)
 
     spec = tuple(tuple(tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in part) for part in parts)
-    return tf.data.Dataset.from_generator(rows, output_signature=spec)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return tf.data.Dataset.from_generator(rows, output_signature=spec).with_options(options), -(-n // size)
 
 
 def _scale(x):

@@ -126,6 +126,46 @@ def test_cached_fonts_need_no_network(tmp_path):
     assert training_fonts(cache, lock, npm=str(tmp_path / "no-npm-here")) == files
 
 
+def _fake_registry_npm(tmp_path, packages: dict[str, bytes]) -> str:
+    """An `npm` that packs any of `packages` (tarball name -> bytes) and fails like a 404 on the rest."""
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    for name, data in packages.items():
+        (registry / name).write_bytes(data)
+    script = tmp_path / "npm"
+    script.write_text(
+        "#!/bin/sh\n"
+        'name=$(echo "$2" | sed -e "s/^@//" -e "s/[/@]/-/g").tgz\n'
+        'while [ "$1" != "--pack-destination" ]; do shift; done\n'
+        f'[ -f {registry}/$name ] || {{ echo "npm error code E404 404 Not Found" >&2; exit 1; }}\n'
+        f'cp {registry}/$name "$2/$name"\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_training_fonts_fetches_what_is_not_cached_and_keeps_the_lock_order(tmp_path):
+    families = ("caveat", "kalam", "handlee", "gloria-hallelujah", "schoolbell")
+    data = {f: _tarball(f, content=f.encode()) for f in families}
+    rows = [{"name": f"@fontsource/{f}", "version": "5.3.0", "integrity": integrity(data[f]), "style": "handwriting"} for f in families]
+    cache = tmp_path / "cache"
+    (cache / "fonts").mkdir(parents=True)
+    (cache / "fonts" / "fontsource-kalam-5.3.0.tgz").write_bytes(data["kalam"])  # one already cached
+    npm = _fake_registry_npm(tmp_path, {f"fontsource-{f}-5.3.0.tgz": data[f] for f in families if f != "kalam"})
+    files = training_fonts(cache, _lock(tmp_path, rows), npm=npm)
+    assert [f.family for f in files] == list(families)
+    assert [f.path.read_bytes() for f in files] == [f.encode() for f in families]
+
+
+def test_training_fonts_fail_names_the_package_npm_cannot_fetch(tmp_path):
+    families = ("caveat", "kalam", "handlee")
+    data = {f: _tarball(f) for f in families}
+    rows = [{"name": f"@fontsource/{f}", "version": "5.3.0", "integrity": integrity(data[f]), "style": "handwriting"} for f in families]
+    npm = _fake_registry_npm(tmp_path, {f"fontsource-{f}-5.3.0.tgz": data[f] for f in families if f != "kalam"})
+    with pytest.raises(FontError, match=r"@fontsource/kalam@5\.3\.0: npm could not fetch the package \(.*E404"):
+        training_fonts(tmp_path / "cache", _lock(tmp_path, rows), npm=npm)
+
+
 def test_extract_fail_no_latin_regular(tmp_path):
     data = _tarball("caveat", files=("latin-700-normal.woff2",))
     (tmp_path / "p.tgz").write_bytes(data)

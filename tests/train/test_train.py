@@ -121,16 +121,18 @@ def test_config_refuses_impossible_runs():
         TrainConfig(mnist_weight=0)
 
 
-def test_an_epochs_batches_are_its_arrays_in_order_a_batch_at_a_time():
+def test_an_epochs_batches_are_its_arrays_in_order_a_batch_at_a_time_without_autotuning():
     import tensorflow as tf
 
     from train.train import _batches
 
     rng = np.random.default_rng(0)
     parts = ((rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),) * 2, (rng.random((10, 11), dtype=np.float32),) * 2)
-    ours = list(_batches(parts, 4).as_numpy_iterator())
+    batches, steps = _batches(parts, 4)
+    ours = list(batches.as_numpy_iterator())
     theirs = list(tf.data.Dataset.from_tensor_slices(parts).batch(4).as_numpy_iterator())
-    assert [len(b[0][0]) for b in ours] == [4, 4, 2]
+    assert [len(b[0][0]) for b in ours] == [4, 4, 2] and steps == 3
+    assert batches.options().autotune.enabled is False
     for a, b in zip(ours, theirs, strict=True):
         for x, y in zip(tf.nest.flatten(a), tf.nest.flatten(b), strict=True):
             assert x.dtype == y.dtype and np.array_equal(x, y)
