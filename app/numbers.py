@@ -29,7 +29,7 @@ from PIL import Image
 from app.preprocess import centre_digit, find_ink
 from app.reading import Status
 from app.recognizer import Prediction, judge
-from app.segment import SPECK, Group, between, cut_seams, ink_groups, join, whole
+from app.segment import SPECK, Group, between, cut_seams, ink_groups, join, nearest_in_columns, whole
 from app.strokes import digit_groups, stroke_masks, strokes_in
 
 if TYPE_CHECKING:
@@ -333,6 +333,5 @@ def _specks_joined(groups: list[Group], line: float) -> list[Group]:
     members = {i: [groups[i]] for i in big}
     for i, g in enumerate(groups):
         if i not in members:
-            centre = (g.box[0] + g.box[2]) / 2
-            members[min(big, key=lambda k: max(groups[k].box[0] - centre, centre - groups[k].box[2], 0))].append(g)
+            members[nearest_in_columns({k: groups[k].box for k in big}, g.box)].append(g)
     return sorted((join(m) for m in members.values()), key=lambda g: (g.box[0] + g.box[2]) / 2)

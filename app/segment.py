@@ -235,6 +235,13 @@ def join(groups: list[Group]) -> Group:
     return Group(pixels, (x0, y0, x1, y1))
 
 
+def nearest_in_columns(boxes: dict, box) -> object:
+    """The key of the box in `boxes` whose columns are nearest to the middle of `box`'s (any
+    box whose columns hold it is at distance 0; the first such key wins ties)."""
+    centre = (box[0] + box[2]) / 2
+    return min(boxes, key=lambda k: max(boxes[k][0] - centre, centre - boxes[k][2], 0))
+
+
 def merge(boxes: list[tuple], mass: list[float]) -> list[int]:
     """Which digit each piece belongs to (0..k-1, left to right). Pieces whose columns overlap
     by SAME_DIGIT_OVERLAP of the narrower are one digit; a piece too low to be a digit (the bar
@@ -284,7 +291,6 @@ def merge(boxes: list[tuple], mass: list[float]) -> list[int]:
     big = [r for r in box if box[r][3] - box[r][1] >= SPECK * line or width(r) >= SPECK * line]
     for r in [r for r in box if r not in big]:
         if big:
-            centre = (box[r][0] + box[r][2]) / 2
-            join(min(big, key=lambda k: max(box[k][0] - centre, centre - box[k][2], 0)), r)
+            join(nearest_in_columns({k: box[k] for k in big}, box[r]), r)
     order = {r: k for k, r in enumerate(sorted(box, key=lambda r: (box[r][0] + box[r][2]) / 2))}
     return [order[root(i)] for i in range(n)]
