@@ -330,8 +330,8 @@ def _specks_joined(groups: list[Group], line: float) -> list[Group]:
     big = [i for i, g in enumerate(groups) if max(g.width, g.height) >= SPECK * line]
     if not big or len(big) == len(groups):
         return groups
-    members = {i: [groups[i]] for i in big}
+    members, boxes = {i: [groups[i]] for i in big}, {i: groups[i].box for i in big}
     for i, g in enumerate(groups):
         if i not in members:
-            members[nearest_in_columns({k: groups[k].box for k in big}, g.box)].append(g)
+            members[nearest_in_columns(boxes, g.box)].append(g)
     return sorted((join(m) for m in members.values()), key=lambda g: (g.box[0] + g.box[2]) / 2)
