@@ -63,6 +63,22 @@ def member_heads(model: keras.Model) -> keras.Model:
     return keras.Model(inputs, heads, name="digit_cnn_members")
 
 
+def answers(model: keras.Model, inputs, batch_size: int = 1000) -> np.ndarray | list[np.ndarray]:
+    """`model`'s outputs for NumPy `inputs` (one array, or a tuple for several inputs), called
+    on `batch_size` rows at a time: what `model.predict` gives, without the tf.data pipeline it
+    builds, whose autotuning now and then stalls at its end for half a minute (as `fit`'s did)."""
+    several = isinstance(inputs, (tuple, list))
+    n = len(inputs[0]) if several else len(inputs)
+    parts = []
+    for start in range(0, n, batch_size):
+        rows = [a[start : start + batch_size] for a in inputs] if several else inputs[start : start + batch_size]
+        out = model(rows, training=False)
+        parts.append([np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out))
+    if parts and isinstance(parts[0], list):
+        return [np.concatenate(column) for column in zip(*parts)]
+    return np.concatenate(parts) if parts else np.zeros((0, *model.output_shape[1:]), np.float32)
+
+
 def member_outputs(model: keras.Model) -> int:
     """How many outputs each member has: 10, or 11 with the "not a digit" output."""
     return int(next(layer for layer in model.layers if layer.name.startswith("member_")).output.shape[-1])

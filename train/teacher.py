@@ -65,12 +65,13 @@ def teacher_probabilities(views: np.ndarray, path: Path, cache_dir: Path, sha256
             pass  # a damaged cache file is made again
     import keras
 
+    from train.model import answers
+
     print(f"the teacher {path.name} reads {views.shape[0] * views.shape[1]} views...", flush=True)
     teacher = keras.models.load_model(path)
     flat = views.reshape(-1, *views.shape[2:])
     probs = np.concatenate([
-        teacher.predict(flat[i : i + 10000, ..., None].astype(np.float32) / PIXEL_MAX, batch_size=1000, verbose=0)
-        for i in range(0, len(flat), 10000)
+        answers(teacher, flat[i : i + 10000, ..., None].astype(np.float32) / PIXEL_MAX) for i in range(0, len(flat), 10000)
     ]).astype(np.float16).reshape(*views.shape[:2], NUM_CLASSES)
     atomic_write(cache, lambda tmp: np.save(tmp, probs), suffix=".npy")
     return probs

@@ -234,9 +234,11 @@ def fit(model, data: Data, config: TrainConfig, verbose: int = 1):
 
 def evaluate(model, trainer, data: Data) -> dict:
     """MNIST test accuracy, per class, the confusion matrix, each member alone, users' drawings."""
+    from train.model import answers
+
     x_test = as_model_batch(data.x_test)
-    pred = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
-    heads = trainer.predict((x_test,) * len(trainer.outputs), batch_size=1000, verbose=0)
+    pred = answers(model, x_test).argmax(axis=1)
+    heads = answers(trainer, (x_test,) * len(trainer.outputs))
     alone = [float((p[:, :NUM_CLASSES].argmax(axis=1) == data.y_test).mean()) for p in heads]  # its best digit
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=int)
     np.add.at(confusion, (data.y_test, pred), 1)
@@ -253,7 +255,7 @@ def evaluate(model, trainer, data: Data) -> dict:
     if data.fonts:
         report["fonts"] = font_report(model, data.fonts)
     if data.extra_test:
-        extra_pred = model.predict(as_model_batch(data.extra_test[0]), verbose=0).argmax(axis=1)
+        extra_pred = answers(model, as_model_batch(data.extra_test[0])).argmax(axis=1)
         report["user_drawings"] = {
             "train": int(len(data.extra_train[1])) if data.extra_train else 0,
             "held_out": int(len(data.extra_test[1])),
@@ -266,13 +268,14 @@ def font_report(model, fonts: FontPools) -> dict:
     """How the model reads the validation fonts' digits and letters (families never trained on),
     with the app's thresholds."""
     from app.recognizer import CONFIDENCE_THRESHOLD, MARGIN_THRESHOLD
+    from train.model import answers
 
     def sure(p):
         top2 = np.sort(p, axis=1)[:, -2:]
         return (top2[:, 1] >= CONFIDENCE_THRESHOLD) & (top2[:, 1] - top2[:, 0] >= MARGIN_THRESHOLD)
 
-    p = model.predict(fonts.val_x[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
-    q = model.predict(fonts.val_letters[..., None].astype(np.float32) / 255.0, batch_size=1000, verbose=0)
+    p = answers(model, fonts.val_x[..., None].astype(np.float32) / 255.0)
+    q = answers(model, fonts.val_letters[..., None].astype(np.float32) / 255.0)
     right = p.argmax(axis=1) == fonts.val_y
     return {
         "families": fonts.families,

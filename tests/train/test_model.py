@@ -5,7 +5,7 @@ import pytest
 
 from app.contract import NUM_CLASSES
 from train.config import TrainConfig
-from train.model import FILTERS, FOLD, MEMBERS, build_model, member_heads, member_outputs
+from train.model import FILTERS, FOLD, MEMBERS, answers, build_model, member_heads, member_outputs
 
 
 def test_shapes():
@@ -51,6 +51,16 @@ def test_members_start_different_and_the_model_is_their_softmaxed_mean_logits(no
     logits = np.mean([np.log(p) for p in outs], axis=0)  # log-softmax differs from logits by a per-row constant
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     assert np.allclose(model.predict(x, verbose=0), expected @ FOLD if not_digit_output else expected, atol=1e-5)
+
+
+def test_answers_are_what_predict_gives_batch_by_batch_for_one_input_or_several():
+    model = build_model(seed=0)
+    x = np.random.default_rng(1).random((7, 28, 28, 1)).astype(np.float32)
+    assert np.allclose(answers(model, x, batch_size=3), model.predict(x, verbose=0), atol=1e-6)
+    heads = member_heads(model)
+    outs = answers(heads, (x,) * MEMBERS, batch_size=3)
+    assert len(outs) == MEMBERS and all(np.allclose(a, b, atol=1e-6) for a, b in zip(outs, heads.predict([x] * MEMBERS, verbose=0)))
+    assert answers(model, x[:0]).shape == (0, NUM_CLASSES)
 
 
 def test_not_a_digit_is_folded_into_the_ten_as_all_ten_alike():
