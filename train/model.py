@@ -69,14 +69,17 @@ def answers(model: keras.Model, inputs, batch_size: int = 1000) -> np.ndarray | 
     builds, whose autotuning now and then stalls at its end for half a minute (as `fit`'s did)."""
     several = isinstance(inputs, (tuple, list))
     n = len(inputs[0]) if several else len(inputs)
+    if n == 0:  # a convolution refuses an empty batch: no rows, no answers, in the outputs' shapes
+        empty = [np.zeros((0, *o.shape[1:]), np.float32) for o in model.outputs]
+        return empty if len(empty) > 1 else empty[0]
     parts = []
     for start in range(0, n, batch_size):
         rows = [a[start : start + batch_size] for a in inputs] if several else inputs[start : start + batch_size]
         out = model(rows, training=False)
         parts.append([np.asarray(o) for o in out] if isinstance(out, (list, tuple)) else np.asarray(out))
-    if parts and isinstance(parts[0], list):
+    if isinstance(parts[0], list):
         return [np.concatenate(column) for column in zip(*parts)]
-    return np.concatenate(parts) if parts else np.zeros((0, *model.output_shape[1:]), np.float32)
+    return np.concatenate(parts)
 
 
 def member_outputs(model: keras.Model) -> int:

@@ -61,6 +61,7 @@ def test_answers_are_what_predict_gives_batch_by_batch_for_one_input_or_several(
     outs = answers(heads, (x,) * MEMBERS, batch_size=3)
     assert len(outs) == MEMBERS and all(np.allclose(a, b, atol=1e-6) for a, b in zip(outs, heads.predict([x] * MEMBERS, verbose=0)))
     assert answers(model, x[:0]).shape == (0, NUM_CLASSES)
+    assert [a.shape for a in answers(heads, (x[:0],) * MEMBERS)] == [(0, NUM_CLASSES)] * MEMBERS
 
 
 def test_not_a_digit_is_folded_into_the_ten_as_all_ten_alike():
