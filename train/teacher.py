@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.contract import MODELS_DIR, NUM_CLASSES, PIXEL_MAX
+from app.contract import MODELS_DIR, NUM_CLASSES, as_model_batch
 from app.files import atomic_write
 
 TEACHER_MODEL = MODELS_DIR / "mnist_teacher.keras"
@@ -71,7 +71,7 @@ def teacher_probabilities(views: np.ndarray, path: Path, cache_dir: Path, sha256
     teacher = keras.models.load_model(path)
     flat = views.reshape(-1, *views.shape[2:])
     probs = np.concatenate([
-        answers(teacher, flat[i : i + 10000, ..., None].astype(np.float32) / PIXEL_MAX) for i in range(0, len(flat), 10000)
+        answers(teacher, as_model_batch(flat[i : i + 10000])) for i in range(0, len(flat), 10000)
     ]).astype(np.float16).reshape(*views.shape[:2], NUM_CLASSES)
     atomic_write(cache, lambda tmp: np.save(tmp, probs), suffix=".npy")
     return probs

@@ -274,8 +274,8 @@ def font_report(model, fonts: FontPools) -> dict:
         top2 = np.sort(p, axis=1)[:, -2:]
         return (top2[:, 1] >= CONFIDENCE_THRESHOLD) & (top2[:, 1] - top2[:, 0] >= MARGIN_THRESHOLD)
 
-    p = answers(model, fonts.val_x[..., None].astype(np.float32) / 255.0)
-    q = answers(model, fonts.val_letters[..., None].astype(np.float32) / 255.0)
+    p = answers(model, as_model_batch(fonts.val_x))
+    q = answers(model, as_model_batch(fonts.val_letters))
     right = p.argmax(axis=1) == fonts.val_y
     return {
         "families": fonts.families,
