@@ -91,8 +91,8 @@ def read_picture(
         return _one_digit(recognizer, image, [reading] if reading is not None else [])
     divides = drawn_as > 1
     for given in ([strokes] if divides else []) + [None]:
-        try:
-            readings.append(recognizer.read_number(image, given))
+        try:  # beside the strokes' reading, the pixels' is a second opinion: upright cuts suffice
+            readings.append(recognizer.read_number(image, given, slanted=not divides))
         except ValueError:
             continue  # strokes it cannot use, or a picture `analyse` will say why it refuses
     readings = [r for r in readings if r.digits]

@@ -11,10 +11,11 @@ were drawn as is its ink (`app.strokes.digit_groups`), touching or not; from pix
 digits are the connected pieces of ink (`app.segment.ink_groups`). Neighbours are joined when
 they read far better as one digit; a piece that may be several touching digits (wider than a
 digit, or one the model is not sure of) is cut along paths through the least ink near the
-minima of its column profile (and, with strokes, where one run of strokes ends). Each time,
-every way of doing it is scored by the model's confidence in each resulting digit, with a cost
-per digit and a penalty for digits too wide or too narrow, and the best way wins (dynamic
-programming; a way is read only when it could win).
+minima of its column profile (from pixels, where the model doubts the piece, also along
+slanted lines, as where a leaning 1 meets its neighbour; with strokes, where one run of
+strokes ends). Each time, every way of doing it is scored by the model's confidence in each
+resulting digit, with a cost per digit and a penalty for digits too wide or too narrow, and
+the best way wins (dynamic programming; a way is read only when it could win).
 """
 
 from __future__ import annotations
@@ -42,8 +43,11 @@ TWO_WIDE = 0.6  # an unsure piece narrower than this many line heights is not tr
 NARROW = 0.3  # a piece narrower than this (in line heights) must read as a 1
 SHAPE_PENALTY = 4.0
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
-MAX_CUTS = 8  # candidate cut columns tried in one group
+MAX_CUTS = 12  # candidate cut columns tried in one group (at each slant)
 CUT_MARGIN = 0.12  # ... at least this many line heights from its ends and from each other
+SHEARS = (-0.3, 0.0, 0.3)  # from pixels, cuts are also sought along lines this slanted (columns per row): a leaning 1
+SAME_SEAM = 0.5  # seams closer than this many CUT_MARGINs on average (over their rows) are one
+SLANT_SURE = 0.9  # ... but a piece cut along a slanted line must read at least this sure
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
 STROKE_JOIN_COST = math.log(0.45)  # strokes the canvas says are different digits: joined only when one digit reads better than two, by a margin
@@ -81,10 +85,11 @@ class NumberReading:
 EMPTY_NUMBER = NumberReading(None, Status.EMPTY, ())
 
 
-def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
+def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes=None, slanted: bool = True) -> NumberReading:
     """The number in `image` (as `Recognizer.predict` takes it); `strokes` are the canvas's
     fabric.js objects (`json_data["objects"]`, or `json_data` itself), in the picture's pixels.
-    Raises ValueError for pictures `predict` refuses and for strokes that are not a list."""
+    Without strokes, a piece the model doubts is also cut along slanted paths, unless not
+    `slanted`. Raises ValueError for pictures `predict` refuses and for strokes that are not a list."""
     ink = find_ink(image)
     if ink is None:
         return EMPTY_NUMBER
@@ -115,8 +120,9 @@ def read_number(recognizer: Recognizer, image: Image.Image | np.ndarray, strokes
         whole_x = joined[0][2] if len(groups) == 1 and groups[0].pixels is ink.pixels and joined else None
     pieces = []
     for piece, p, px in joined:
-        if _suspect(judge(p, px), piece, line):
-            ways = [_split(recognizer, piece, line, p, px)]
+        if _suspect(prediction := judge(p, px), piece, line):
+            doubted = slanted and masks is None and prediction.status != Status.OK  # slanted cuts only where the model doubts the whole
+            ways = [_split(recognizer, piece, line, p, px, SHEARS if doubted else (0.0,))]
             runs = strokes_in(piece, masks) if masks is not None else []
             if len(runs) > 1:  # or cut where one digit's strokes end and the next's begin
                 ways.append(_split_strokes(recognizer, piece, line, p, px, runs))
@@ -229,23 +235,34 @@ def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
     return piece.width > WIDE * line or (prediction.status != "ok" and piece.width > TWO_WIDE * line)
 
 
-def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray) -> tuple[list, float]:
+def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, shears=(0.0,)) -> tuple[list, float]:
     """The group as one or more digits, whichever way of cutting it along its seams (paths
-    through the least ink) the model reads best: [(probabilities, model input, box in the ink
-    crop)], left to right, and the score of that way."""
+    through the least ink, upright and at each of the `shears`) the model reads best:
+    [(probabilities, model input, box in the ink crop)], left to right, and the score of that
+    way. A piece between two seams is cut out only when the best way could pass through it."""
     least = max(2, int(round(CUT_MARGIN * line)))
     h, w = group.pixels.shape
-    seams = [np.zeros(h, np.int64), *cut_seams(group.pixels, least, MAX_CUTS), np.full(h, w, np.int64)]
+    inner: list[tuple[np.ndarray, bool]] = []
+    for shear in sorted(shears, key=abs):  # upright first: a slant that finds the same path adds nothing
+        for seam in cut_seams(group.pixels, least, MAX_CUTS, shear):
+            if all(np.abs(seam - kept).mean() >= SAME_SEAM * least for kept, _ in inner):
+                inner.append((seam, shear != 0))
+    inner.sort(key=lambda found: float(found[0].mean()))
+    seams = [np.zeros(h, np.int64), *(s for s, _ in inner), np.full(h, w, np.int64)]
+    slant = [False, *(t for _, t in inner), False]
     last = len(seams) - 1
-    candidates = {}
+
+    def cut(left: np.ndarray, right: np.ndarray):
+        found = between(group.pixels, left, right)
+        return (found.box, found.pixels) if found is not None and found.height >= LOW_PIECE * group.height else None
+
+    spans = {}
     for i in range(last):
         for j in range(i + 1, last + 1):
-            if (i, j) == (0, last) or seams[j][-1] - seams[i][-1] > 1.5 * TOO_WIDE * line:
-                continue
-            found = between(group.pixels, seams[i], seams[j])
-            if found is not None and found.height >= LOW_PIECE * group.height:
-                candidates[(i, j)] = (found.box, found.pixels)
-    return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
+            if (i, j) == (0, last) or (seams[j] < seams[i]).any() or (seams[j] - seams[i]).mean() > 1.5 * TOO_WIDE * line:
+                continue  # the whole, seams that cross, or wider than any digit
+            spans[(i, j)] = (lambda left=seams[i], right=seams[j]: cut(left, right), slant[i] or slant[j])
+    return _best_cut(recognizer, last, spans, whole_p, whole_x, group, line)
 
 
 def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
@@ -255,7 +272,7 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
     (`app.strokes.strokes_in`)."""
     h, w = group.pixels.shape
     last = len(strokes)
-    candidates = {}
+    spans = {}
     for i in range(last):
         under = np.zeros((h, w), bool)
         for j in range(i + 1, last + 1):
@@ -266,38 +283,57 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
             if rows.size == 0 or rows[-1] + 1 - rows[0] < LOW_PIECE * group.height or cols[-1] + 1 - cols[0] > 1.5 * TOO_WIDE * line:
                 continue
             y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-            candidates[(i, j)] = ((x0, y0, x1, y1), np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
-    return _best_cut(recognizer, last, candidates, whole_p, whole_x, group, line)
+            piece = ((x0, y0, x1, y1), np.where(under, group.pixels, 0.0)[y0:y1, x0:x1].astype(np.float32))
+            spans[(i, j)] = (lambda piece=piece: piece, False)
+    return _best_cut(recognizer, last, spans, whole_p, whole_x, group, line)
 
 
 def _best_cut(
-    recognizer: Recognizer, last: int, candidates: dict, whole_p: np.ndarray, whole_x: np.ndarray, group: Group, line: float
+    recognizer: Recognizer, last: int, spans: dict, whole_p: np.ndarray, whole_x: np.ndarray, group: Group, line: float
 ) -> tuple[list, float]:
-    """The best way of covering 0..last with the candidate pieces ((box in the group, its ink)
-    per span) or the whole group (0, last), read as `whole_p` from `whole_x`: its pieces as
-    [(probabilities, model input, box in the ink crop)], and its score. A piece is read only
-    when the best way could go through it: at first each unread piece counts at the most it
-    could score (the model sure of it, its shape's penalty), the pieces of the best way so
-    counted are read (one model call), and so on until the best way is all read: the way
-    reading every piece would choose, for a fraction of the model's work."""
+    """The best way of covering 0..last with the candidate pieces or the whole group (0, last),
+    read as `whole_p` from `whole_x`: its pieces as [(probabilities, model input, box in the ink
+    crop)], and its score. `spans` gives each candidate span a function that cuts its piece out
+    ((box in the group, its ink), or None when there is no digit there) and whether a slanted
+    line cut it (then it must read SLANT_SURE, or it is no digit). Pieces are cut out and read
+    only when the best way could go through them: each counts at first at the most any piece
+    could score (the model sure of it), once cut out at the most its shape allows; the pieces
+    of the best way so counted are cut out, and when all of them are, read (one model call),
+    and so on until the best way is all read: the way reading every piece would choose, for a
+    fraction of the work."""
     h, w = group.pixels.shape
-    boxes = {(0, last): (0, 0, w, h), **{k: box for k, (box, _) in candidates.items()}}
+    boxes = {(0, last): (0, 0, w, h)}
     probabilities, inputs = {(0, last): whole_p}, {(0, last): whole_x}
     scores = {(0, last): _score(whole_p, w, line, h)}
-    most = {k: DIGIT_COST + _shape(x1 - x0, line, y1 - y0) for k, (x0, y0, x1, y1) in boxes.items() if k not in scores}
+    most, ink = {k: DIGIT_COST for k in spans}, {}
     while True:
         chosen = _best_path(last, {**most, **scores})
+        uncut = [k for k in chosen if k not in scores and k not in ink]
+        for k in uncut:
+            if (piece := spans[k][0]()) is None:
+                del most[k]
+                scores[k] = -math.inf
+                continue
+            boxes[k], ink[k] = piece
+            x0, y0, x1, y1 = piece[0]
+            most[k] = DIGIT_COST + _shape(x1 - x0, line, y1 - y0)
+        if uncut:
+            continue
         unread = [k for k in chosen if k not in scores]
         if not unread:
             break
         for k in unread:
             del most[k]
-            if (x := centre_digit(candidates[k][1])) is not None:
+            if (x := centre_digit(ink[k])) is None:
+                scores[k] = -math.inf
+            else:
                 inputs[k] = x
         read = [k for k in unread if k in inputs]
         if read:
             probabilities.update(zip(read, recognizer.probabilities(np.stack([inputs[k] for k in read]))))
-            scores.update({k: _score(probabilities[k], boxes[k][2] - boxes[k][0], line, boxes[k][3] - boxes[k][1]) for k in read})
+        for k in read:
+            sure = not spans[k][1] or probabilities[k].max() >= SLANT_SURE  # a slanted cut is a bolder claim
+            scores[k] = _score(probabilities[k], boxes[k][2] - boxes[k][0], line, boxes[k][3] - boxes[k][1]) if sure else -math.inf
     gx, gy = group.box[:2]
     out = []
     for key in chosen:

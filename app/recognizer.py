@@ -142,13 +142,14 @@ class Recognizer:
         probabilities = iter(self.probabilities(np.stack(inked)))
         return [EMPTY if x is None else judge(next(probabilities), x) for x in inputs]
 
-    def read_number(self, image: Image.Image | np.ndarray, strokes=None) -> NumberReading:
+    def read_number(self, image: Image.Image | np.ndarray, strokes=None, *, slanted: bool = True) -> NumberReading:
         """The number written in one picture, digit by digit (`app.numbers.NumberReading`); `strokes`
         are the canvas's stroke objects (`json_data["objects"]`) when there are any. One digit
-        reads exactly as `predict` reads it."""
+        reads exactly as `predict` reads it. `slanted=False` cuts touching digits found from
+        pixels along upright paths only: faster, for a second opinion beside the strokes'."""
         from app.numbers import read_number  # app.numbers builds on this module
 
-        return read_number(self, image, strokes)
+        return read_number(self, image, strokes, slanted=slanted)
 
     def probabilities(self, model_inputs: np.ndarray) -> np.ndarray:
         """Raw model output for a stack of 28x28 model inputs: float32 [N, 10]."""

@@ -62,12 +62,25 @@ def whole(ink: Ink) -> Group:
     return Group(ink.pixels, (0, 0, w, h))
 
 
-def cut_seams(pixels: np.ndarray, least: int, most: int = 5) -> list[np.ndarray]:
+def cut_seams(pixels: np.ndarray, least: int, most: int = 5, shear: float = 0.0) -> list[np.ndarray]:
     """Where a group of touching digits could be cut: paths from top to bottom (a column per
     row) through as little ink as they can, so that a cut passes between digits that lean on
     or overlap each other. One path near each of the `most` deepest minima of the ink's column
     profile (at least `least` columns from the ends and from each other), moving at most a
-    column per row and no further than `least` from its minimum; left to right."""
+    column per row and no further than `least` from its minimum; left to right. With a
+    `shear` (columns per row, positive leaning right as italics do), the paths follow lines
+    of that slant instead of the columns, for digits whose meeting is slanted (a leaning 1)."""
+    if shear:
+        h, w = pixels.shape
+        shift = np.round(shear * (np.arange(h) - (h - 1) / 2)).astype(np.int64)  # each row moved so the slant stands upright
+        shift -= shift.min()
+        upright = np.zeros((h, w + int(shift.max())), pixels.dtype)
+        upright[np.arange(h)[:, None], np.arange(w)[None, :] + shift[:, None]] = pixels
+        cols = np.flatnonzero(upright.max(axis=0) > 0)  # cropped to its ink, as a group is
+        if cols.size == 0:
+            return []
+        seams = cut_seams(upright[:, cols[0] : cols[-1] + 1], least, most)
+        return [np.clip(seam + cols[0] - shift, 0, w) for seam in seams]
     full_h, full_w = pixels.shape
     f = max(1, math.ceil(full_h / SEG_ROWS))  # found at a reduced size, drawn back at full size
     solid = block_mean(pixels > SOLID, f)

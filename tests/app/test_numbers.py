@@ -236,19 +236,41 @@ def test_touching_digits_are_cut_from_pixels(recognizer):
     assert reading.digits[0].box[2] <= reading.digits[1].box[2]
 
 
+@pytest.mark.parametrize("digit, over, lean", [(3, 16, 0.35), (8, 28, 0.35), (9, 28, 0.35), (5, 16, -0.35)])
+def test_a_1_leaning_into_the_digit_before_it_is_cut_from_pixels_along_its_slant(recognizer, sure_digits, digit, over, lean):
+    """The 1's foot (or, leaning back, its head) stands inside the columns of the digit it
+    touches, so no upright path separates them; a path at the 1's slant does."""
+    canvas, [(x0, y0, x1, y1)] = written([sure_digits[digit][0]], gap=0)
+    foot = x1 - over if lean > 0 else x1 - over - lean * (y1 - y0)
+    ImageDraw.Draw(canvas).line([(foot + lean * (y1 - y0), y0), (foot, y1)], fill=255, width=16)
+    assert recognizer.read_number(style(canvas, "light")).number == f"{digit}1"
+
+
+def test_a_grid_is_not_cut_into_sure_digits_along_slanted_lines(recognizer):
+    """Cut along a slant, a grid's halves can look like a 6 and a 9; a piece cut so must read
+    sure (SLANT_SURE) to count as a digit, so a grid stays "not sure" as a number too."""
+    from bench.conditions import NON_DIGITS
+
+    rng = np.random.default_rng(0)
+    readings = [recognizer.read_number(NON_DIGITS["grid of lines"](rng)) for _ in range(60)]
+    assert all(r.status == "uncertain" for r in readings)
+
+
 def test_the_cut_search_reads_only_the_pieces_the_best_way_could_pass_through(recognizer, sure_digits, monkeypatch):
     """A touching piece is tried as many pieces; each is read only while the best way of
     cutting could still go through it. The readings are those of reading every piece."""
     import app.numbers
-    from app.numbers import _best_path, _score, centre_digit
+    from app.numbers import SLANT_SURE, _best_path, _score, centre_digit
 
-    def read_all(recognizer, last, candidates, whole_p, whole_x, group, line):  # the eager search it replaced
+    def read_all(recognizer, last, spans, whole_p, whole_x, group, line):  # the eager search it replaced
         h, w = group.pixels.shape
         pieces = {(0, last): ((0, 0, w, h), whole_x)}
-        pieces.update({k: (box, x) for k, (box, ink) in candidates.items() if (x := centre_digit(ink)) is not None})
+        cut = {k: piece for k, (cut_out, _) in spans.items() if (piece := cut_out()) is not None}
+        pieces.update({k: (box, x) for k, (box, ink) in cut.items() if (x := centre_digit(ink)) is not None})
         keys = [k for k in pieces if k != (0, last)]
         p = {(0, last): whole_p, **dict(zip(keys, recognizer.probabilities(np.stack([pieces[k][1] for k in keys]))))}
         scores = {k: _score(p[k], box[2] - box[0], line, box[3] - box[1]) for k, (box, _) in pieces.items()}
+        scores = {k: v if k not in spans or not spans[k][1] or p[k].max() >= SLANT_SURE else -np.inf for k, v in scores.items()}
         chosen = _best_path(last, scores)
         gx, gy = group.box[:2]
         out = [(p[k], pieces[k][1], (gx + b[0], gy + b[1], gx + b[2], gy + b[3])) for k in chosen for b in [pieces[k][0]]]
@@ -478,6 +500,23 @@ def test_a_seam_passes_between_leaning_digits_through_the_one_place_they_touch()
     assert left.shape[1] < 30  # the left stroke (and its part of the bridge) only
 
 
+def test_a_slanted_seam_passes_between_digits_that_lean_further_than_an_upright_one_can_follow():
+    pixels = np.zeros((100, 64), np.float32)
+    lean = [round(0.35 * (99 - y)) for y in range(100)]  # leaning right as italics do, 0.35 columns a row
+    for y, x in enumerate(lean):  # two strokes 20 columns apart
+        pixels[y, x : x + 6] = 1.0
+        pixels[y, x + 26 : x + 32] = 1.0
+    pixels[48:52, 20:44] = 1.0  # and a bridge between them
+
+    def apart(seam):  # between the strokes in every row
+        return all(x + 6 <= seam[y] < x + 26 for y, x in enumerate(lean))
+
+    slanted = [seam for seam in cut_seams(pixels, least=4, most=5, shear=0.35) if apart(seam)]
+    assert slanted and min(int(sum(pixels[y, seam[y]] for y in range(100))) for seam in slanted) <= 4  # only the bridge
+    assert not any(apart(seam) for seam in cut_seams(pixels, least=4, most=5))
+    assert not any(apart(seam) for seam in cut_seams(pixels, least=4, most=5, shear=-0.35))  # the other slant
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_components_are_the_pieces_a_flood_fill_finds_numbered_in_reading_order(seed):
     rng = np.random.default_rng(seed)
@@ -501,6 +540,22 @@ def test_the_page_reads_strokes_drawn_as_digits_as_a_number(recognizer):
 
     ink, strokes = drawn(TOUCHING["100"])
     assert read_picture(recognizer, style(ink, "light"), {"objects": strokes}).number == "100"
+
+
+def test_beside_the_strokes_reading_the_page_cuts_the_pixels_upright_only(recognizer, monkeypatch):
+    """The pixels' reading is the page's second opinion when the strokes divide the drawing:
+    slanted cuts, slower, are left to uploads (and to strokes drawn as one digit)."""
+    from app.actions import read_picture
+
+    calls = []
+    read_number = recognizer.read_number
+    monkeypatch.setattr(recognizer, "read_number", lambda *a, **k: calls.append((a, k)) or read_number(*a, **k))
+    ink, strokes = drawn(TOUCHING["100"])
+    read_picture(recognizer, style(ink, "light"), {"objects": strokes})
+    assert [(given is None, k["slanted"]) for (_, given), k in calls] == [(False, False), (True, False)]
+    calls.clear()
+    read_picture(recognizer, style(ink, "light"))  # an upload
+    assert [(given is None, k["slanted"]) for (_, given), k in calls] == [(True, True)]
 
 
 def test_a_strokes_mask_is_its_pen_path_with_round_ends_and_corners():
