@@ -45,9 +45,9 @@ SHAPE_PENALTY = 4.0
 LOW_PIECE = 0.6  # a cut piece lower than this fraction of its group is a fragment, not a digit
 MAX_CUTS = 12  # candidate cut columns tried in one group (at each slant)
 CUT_MARGIN = 0.12  # ... at least this many line heights from its ends and from each other
-SHEARS = (-0.3, 0.0, 0.3)  # from pixels, cuts are also sought along lines this slanted (columns per row): a leaning 1
+SHEARS = (-0.3, 0.0, 0.3)  # from pixels, a doubted piece is also cut along lines this slanted (columns per row): a leaning 1
+SLANT_SURE = 0.9  # ... and a piece so cut is a digit only when the model reads it this sure (a grid's halves read as 6 and 9)
 SAME_SEAM = 0.5  # seams closer than this many CUT_MARGINs on average (over their rows) are one
-SLANT_SURE = 0.9  # ... but a piece cut along a slanted line must read at least this sure
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
 STROKE_JOIN_COST = math.log(0.45)  # strokes the canvas says are different digits: joined only when one digit reads better than two, by a margin
@@ -235,7 +235,9 @@ def _suspect(prediction: Prediction, piece: Group, line: float) -> bool:
     return piece.width > WIDE * line or (prediction.status != "ok" and piece.width > TWO_WIDE * line)
 
 
-def _split(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, shears=(0.0,)) -> tuple[list, float]:
+def _split(
+    recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, shears: tuple[float, ...] = (0.0,)
+) -> tuple[list, float]:
     """The group as one or more digits, whichever way of cutting it along its seams (paths
     through the least ink, upright and at each of the `shears`) the model reads best:
     [(probabilities, model input, box in the ink crop)], left to right, and the score of that
