@@ -48,6 +48,8 @@ CUT_MARGIN = 0.12  # ... at least this many line heights from its ends and from 
 SHEARS = (-0.3, 0.0, 0.3)  # from pixels, a doubted piece is also cut along lines this slanted (columns per row): a leaning 1
 SLANT_SURE = 0.9  # ... and a piece so cut is a digit only when the model reads it this sure (a grid's halves read as 6 and 9)
 SAME_SEAM = 0.5  # seams closer than this many CUT_MARGINs on average (over their rows) are one
+WIDE_DOUBT = 0.9  # there, a piece wider than this many line heights that the model doubts is likelier two digits...
+WIDE_DOUBT_COST = 0.5  # ... and pays this (a pair read as one digit at 0.55 beats two sure digits otherwise)
 MAX_JOIN = 3  # at most this many neighbouring groups are tried as one digit
 JOIN_GAP = 0.25  # ... and only when the gap between them is under this many line heights
 STROKE_JOIN_COST = math.log(0.45)  # strokes the canvas says are different digits: joined only when one digit reads better than two, by a margin
@@ -264,7 +266,7 @@ def _split(
             if (i, j) == (0, last) or (seams[j] < seams[i]).any() or (seams[j] - seams[i]).mean() > 1.5 * TOO_WIDE * line:
                 continue  # the whole, seams that cross, or wider than any digit
             spans[(i, j)] = (lambda left=seams[i], right=seams[j]: cut(left, right), slant[i] or slant[j])
-    return _best_cut(recognizer, last, spans, whole_p, whole_x, group, line)
+    return _best_cut(recognizer, last, spans, whole_p, whole_x, group, line, WIDE_DOUBT_COST if any(shears) else 0.0)
 
 
 def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: np.ndarray, whole_x: np.ndarray, strokes: list[np.ndarray]) -> tuple[list, float]:
@@ -291,22 +293,29 @@ def _split_strokes(recognizer: Recognizer, group: Group, line: float, whole_p: n
 
 
 def _best_cut(
-    recognizer: Recognizer, last: int, spans: dict, whole_p: np.ndarray, whole_x: np.ndarray, group: Group, line: float
+    recognizer: Recognizer, last: int, spans: dict, whole_p: np.ndarray, whole_x: np.ndarray, group: Group, line: float, doubt: float = 0.0
 ) -> tuple[list, float]:
     """The best way of covering 0..last with the candidate pieces or the whole group (0, last),
     read as `whole_p` from `whole_x`: its pieces as [(probabilities, model input, box in the ink
     crop)], and its score. `spans` gives each candidate span a function that cuts its piece out
     ((box in the group, its ink), or None when there is no digit there) and whether a slanted
-    line cut it (then it must read SLANT_SURE, or it is no digit). Pieces are cut out and read
+    line cut it (then it must read SLANT_SURE, or it is no digit); a piece wider than WIDE_DOUBT
+    line heights that the model doubts (the whole too) pays `doubt`. Pieces are cut out and read
     only when the best way could go through them: each counts at first at the most any piece
     could score (the model sure of it), once cut out at the most its shape allows; the pieces
     of the best way so counted are cut out, and when all of them are, read (one model call),
     and so on until the best way is all read: the way reading every piece would choose, for a
     fraction of the work."""
     h, w = group.pixels.shape
+
+    def score(p: np.ndarray, x: np.ndarray, box: tuple[int, int, int, int]) -> float:
+        width, height = box[2] - box[0], box[3] - box[1]
+        doubted = doubt and width > WIDE_DOUBT * line and judge(p, x).status != Status.OK
+        return _score(p, width, line, height) - (doubt if doubted else 0.0)
+
     boxes = {(0, last): (0, 0, w, h)}
     probabilities, inputs = {(0, last): whole_p}, {(0, last): whole_x}
-    scores = {(0, last): _score(whole_p, w, line, h)}
+    scores = {(0, last): score(whole_p, whole_x, boxes[(0, last)])}
     most, ink = {k: DIGIT_COST for k in spans}, {}
     while True:
         chosen = _best_path(last, {**most, **scores})
@@ -335,7 +344,7 @@ def _best_cut(
             probabilities.update(zip(read, recognizer.probabilities(np.stack([inputs[k] for k in read]))))
         for k in read:
             sure = not spans[k][1] or probabilities[k].max() >= SLANT_SURE  # a slanted cut is a bolder claim
-            scores[k] = _score(probabilities[k], boxes[k][2] - boxes[k][0], line, boxes[k][3] - boxes[k][1]) if sure else -math.inf
+            scores[k] = score(probabilities[k], inputs[k], boxes[k]) if sure else -math.inf
     gx, gy = group.box[:2]
     out = []
     for key in chosen:

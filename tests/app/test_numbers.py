@@ -256,21 +256,45 @@ def test_a_grid_is_not_cut_into_sure_digits_along_slanted_lines(recognizer):
     assert all(r.status == "uncertain" for r in readings)
 
 
+def laid_over(sure_digits, number: str, over: int = 12) -> Image.Image:
+    """Sure MNIST digits written touching: each laid `over` pixels over the last one's right edge."""
+    inks = [written([sure_digits[int(c)][k % 3]], gap=0)[0] for k, c in enumerate(number)]
+    boxes = [ink.getbbox() for ink in inks]
+    canvas = np.zeros((HEIGHT, 60 + sum(b[2] - b[0] for b in boxes)), np.uint8)
+    x = 30
+    for ink, (x0, _, x1, _) in zip(inks, boxes):
+        part = np.asarray(ink)[:, x0:x1]
+        canvas[:, x : x + x1 - x0] = np.maximum(canvas[:, x : x + x1 - x0], part)
+        x += x1 - x0 - over
+    return style(Image.fromarray(canvas), "light")
+
+
+@pytest.mark.parametrize("number, over", [("21", 12), ("21", 20), ("33", 20), ("61", 20), ("76", 20)])
+def test_a_touching_pair_read_as_one_doubted_digit_is_cut_when_its_parts_read_sure(recognizer, sure_digits, number, over):
+    """From pixels, a piece wider than WIDE_DOUBT line heights that the model doubts is
+    likelier two digits than one: without that, one doubted digit costs less than two sure ones."""
+    assert recognizer.read_number(laid_over(sure_digits, number, over)).number == number
+
+
 def test_the_cut_search_reads_only_the_pieces_the_best_way_could_pass_through(recognizer, sure_digits, monkeypatch):
     """A touching piece is tried as many pieces; each is read only while the best way of
     cutting could still go through it. The readings are those of reading every piece."""
     import app.numbers
-    from app.numbers import SLANT_SURE, _best_path, _score, centre_digit
+    from app.numbers import SLANT_SURE, WIDE_DOUBT, _best_path, _score, centre_digit, judge
 
-    def read_all(recognizer, last, spans, whole_p, whole_x, group, line):  # the eager search it replaced
+    def read_all(recognizer, last, spans, whole_p, whole_x, group, line, doubt=0.0):  # the eager search it replaced
         h, w = group.pixels.shape
         pieces = {(0, last): ((0, 0, w, h), whole_x)}
         cut = {k: piece for k, (cut_out, _) in spans.items() if (piece := cut_out()) is not None}
         pieces.update({k: (box, x) for k, (box, ink) in cut.items() if (x := centre_digit(ink)) is not None})
         keys = [k for k in pieces if k != (0, last)]
         p = {(0, last): whole_p, **dict(zip(keys, recognizer.probabilities(np.stack([pieces[k][1] for k in keys]))))}
-        scores = {k: _score(p[k], box[2] - box[0], line, box[3] - box[1]) for k, (box, _) in pieces.items()}
-        scores = {k: v if k not in spans or not spans[k][1] or p[k].max() >= SLANT_SURE else -np.inf for k, v in scores.items()}
+        scores = {}
+        for k, (box, x) in pieces.items():
+            width = box[2] - box[0]
+            doubted = doubt and width > WIDE_DOUBT * line and judge(p[k], x).status != "ok"
+            slanted = k in spans and spans[k][1] and p[k].max() < SLANT_SURE
+            scores[k] = -np.inf if slanted else _score(p[k], width, line, box[3] - box[1]) - (doubt if doubted else 0.0)
         chosen = _best_path(last, scores)
         gx, gy = group.box[:2]
         out = [(p[k], pieces[k][1], (gx + b[0], gy + b[1], gx + b[2], gy + b[3])) for k in chosen for b in [pieces[k][0]]]
@@ -284,18 +308,7 @@ def test_the_cut_search_reads_only_the_pieces_the_best_way_could_pass_through(re
         return probabilities(x)
 
     monkeypatch.setattr(recognizer, "probabilities", counted)
-    def touching(number: str) -> Image.Image:  # each digit laid over the last one's right edge
-        inks = [written([sure_digits[int(c)][k % 3]], gap=0)[0] for k, c in enumerate(number)]
-        boxes = [ink.getbbox() for ink in inks]
-        canvas = np.zeros((HEIGHT, 60 + sum(b[2] - b[0] for b in boxes)), np.uint8)
-        x = 30
-        for ink, (x0, _, x1, _) in zip(inks, boxes):
-            part = np.asarray(ink)[:, x0:x1]
-            canvas[:, x : x + x1 - x0] = np.maximum(canvas[:, x : x + x1 - x0], part)
-            x += x1 - x0 - 12
-        return style(Image.fromarray(canvas), "light")
-
-    pictures = [touching(number) for number in ("00", "314", "2026", "857", "49")]
+    pictures = [laid_over(sure_digits, number) for number in ("00", "314", "2026", "857", "49")]
     lazy = [recognizer.read_number(p) for p in pictures]
     lazy_reads, read["n"] = read["n"], 0
     monkeypatch.setattr(app.numbers, "_best_cut", read_all)
